@@ -1,0 +1,2 @@
+//! Tarn: the safe embedding API for compiling and running WebAssembly.
+#![deny(unsafe_code)]

@@ -1,0 +1,184 @@
+//! `BuiltinFunction`: the libcalls compiled code may call, listed once.
+//!
+//! The jit derives each call's signature from this list, and the vm fills the builtin
+//! function table (which the `VMContext` points at) in exactly this order, so the two can
+//! never disagree about an index or a parameter.
+//!
+//! Every builtin takes the calling instance's `vmctx` first. A builtin that can fail
+//! records the trap for the current call into wasm and reports it through its result;
+//! compiled code then calls [`BuiltinFunction::Raise`], which never returns. Builtins never
+//! unwind into compiled code.
+
+use core::fmt;
+
+/// The type of one builtin parameter or result, as compiled code passes it.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum BuiltinType {
+    /// The calling instance's `*mut VMContext`.
+    VmCtx,
+    /// A 32-bit integer (indices and booleans).
+    I32,
+    /// A 64-bit integer (addresses, lengths, deltas).
+    I64,
+    /// A 32-bit float.
+    F32,
+    /// A 64-bit float.
+    F64,
+    /// A host pointer: a `*const VMFuncRef`, or an externref's raw value.
+    Pointer,
+}
+
+/// A builtin's signature: parameters in order, and its result if it has one.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct BuiltinSignature {
+    /// Parameter types; the first is always `VmCtx`.
+    pub params: &'static [BuiltinType],
+    /// Result type, if any.
+    pub result: Option<BuiltinType>,
+}
+
+/// Result of a builtin returning a size (`memory_grow`, `table_grow`) when growth failed
+/// in the ordinary way; wasm sees it as `-1`.
+pub const GROW_FAILED: i64 = -1;
+/// Result of a builtin returning a size when a trap is pending and compiled code must
+/// call [`BuiltinFunction::Raise`].
+pub const GROW_TRAPPED: i64 = -2;
+
+macro_rules! builtins {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident($($param:ident),*) $(-> $result:ident)?;
+    )*) => {
+        /// A libcall compiled code may call through the builtin function table.
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+        #[repr(u32)]
+        pub enum BuiltinFunction {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl BuiltinFunction {
+            /// Every builtin, in table order.
+            pub const ALL: &'static [BuiltinFunction] = &[$(Self::$name,)*];
+
+            /// How many builtins there are (the length of the builtin function table).
+            pub const COUNT: usize = Self::ALL.len();
+
+            /// This builtin's signature.
+            pub fn signature(self) -> BuiltinSignature {
+                match self {
+                    $(Self::$name => BuiltinSignature {
+                        params: &[BuiltinType::VmCtx, $(BuiltinType::$param),*],
+                        result: builtins!(@result $($result)?),
+                    },)*
+                }
+            }
+
+            /// The builtin's name in `snake_case`, for disassembly and messages.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$name => stringify!($name),)*
+                }
+            }
+        }
+    };
+    (@result) => { None };
+    (@result $ty:ident) => { Some(BuiltinType::$ty) };
+}
+
+builtins! {
+    /// `memory.grow`: `(memory, delta_pages) -> old_pages`, or [`GROW_FAILED`], or
+    /// [`GROW_TRAPPED`].
+    MemoryGrow(I32, I64) -> I64;
+    /// `memory.fill`: `(memory, dst, byte, len) -> ok`.
+    MemoryFill(I32, I64, I32, I64) -> I32;
+    /// `memory.copy`: `(dst_memory, dst, src_memory, src, len) -> ok`.
+    MemoryCopy(I32, I64, I32, I64, I64) -> I32;
+    /// `memory.init`: `(memory, data, dst, src, len) -> ok`.
+    MemoryInit(I32, I32, I64, I32, I32) -> I32;
+    /// `data.drop`: `(data)`.
+    DataDrop(I32);
+    /// `table.grow`: `(table, delta, init) -> old_size`, or [`GROW_FAILED`], or
+    /// [`GROW_TRAPPED`].
+    TableGrow(I32, I64, Pointer) -> I64;
+    /// `table.fill`: `(table, dst, value, len) -> ok`.
+    TableFill(I32, I64, Pointer, I64) -> I32;
+    /// `table.copy`: `(dst_table, src_table, dst, src, len) -> ok`.
+    TableCopy(I32, I32, I64, I64, I64) -> I32;
+    /// `table.init`: `(table, elem, dst, src, len) -> ok`.
+    TableInit(I32, I32, I64, I32, I32) -> I32;
+    /// `elem.drop`: `(elem)`.
+    ElemDrop(I32);
+    /// Fills a funcref table slot that lazy initialisation has not reached yet:
+    /// `(table, index) -> *const VMFuncRef`. The index is already bounds-checked.
+    TableGetLazyInitFuncRef(I32, I64) -> Pointer;
+    /// Fuel ran out: refuel from the store or trap. `() -> ok`.
+    OutOfGas() -> I32;
+    /// The epoch deadline passed: extend it or trap. `() -> ok`.
+    NewEpoch() -> I32;
+    /// Unwinds to the host with the trap recorded for this call. Never returns.
+    Raise();
+    /// `f32.ceil` on hosts without native rounding.
+    CeilF32(F32) -> F32;
+    /// `f64.ceil` on hosts without native rounding.
+    CeilF64(F64) -> F64;
+    /// `f32.floor` on hosts without native rounding.
+    FloorF32(F32) -> F32;
+    /// `f64.floor` on hosts without native rounding.
+    FloorF64(F64) -> F64;
+    /// `f32.trunc` on hosts without native rounding.
+    TruncF32(F32) -> F32;
+    /// `f64.trunc` on hosts without native rounding.
+    TruncF64(F64) -> F64;
+    /// `f32.nearest` on hosts without native rounding.
+    NearestF32(F32) -> F32;
+    /// `f64.nearest` on hosts without native rounding.
+    NearestF64(F64) -> F64;
+}
+
+impl BuiltinFunction {
+    /// This builtin's slot in the builtin function table.
+    pub fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+impl fmt::Display for BuiltinFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_order_matches_discriminants() {
+        for (slot, builtin) in BuiltinFunction::ALL.iter().enumerate() {
+            assert_eq!(builtin.index() as usize, slot, "{builtin}");
+        }
+    }
+
+    #[test]
+    fn every_signature_starts_with_vmctx() {
+        for builtin in BuiltinFunction::ALL {
+            assert_eq!(
+                builtin.signature().params[0],
+                BuiltinType::VmCtx,
+                "{builtin}"
+            );
+        }
+        assert_eq!(
+            BuiltinFunction::MemoryCopy.signature().params,
+            &[
+                BuiltinType::VmCtx,
+                BuiltinType::I32,
+                BuiltinType::I64,
+                BuiltinType::I32,
+                BuiltinType::I64,
+                BuiltinType::I64
+            ]
+        );
+        assert_eq!(BuiltinFunction::Raise.signature().result, None);
+    }
+}

@@ -1,0 +1,2 @@
+//! Fuzz generators and oracles for Tarn, as an ordinary library that builds on stable.
+#![forbid(unsafe_code)]
