@@ -1,1 +1,37 @@
-fn main() {}
+//! The `tarn` command: inspect WebAssembly modules (and, as the runtime grows, run them
+//! and their test scripts).
+
+mod input;
+mod inspect;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+tarn: a WebAssembly runtime
+
+Usage: tarn <COMMAND> [ARGS...]
+
+Commands:
+  inspect FILE   Print a module's entities, segments and VMContext layout
+  help           Print this message
+
+Run `tarn <COMMAND> --help` for a command's options.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match command.as_str() {
+        "inspect" => inspect::main(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("error: unknown command `{other}`\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

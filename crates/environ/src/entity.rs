@@ -119,6 +119,15 @@ impl<K: TypedIndex, V> IndexMut<K> for EntityVec<K, V> {
     }
 }
 
+impl<K: TypedIndex, V> IntoIterator for EntityVec<K, V> {
+    type Item = V;
+    type IntoIter = std::vec::IntoIter<V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.elements.into_iter()
+    }
+}
+
 impl<K: TypedIndex, V> FromIterator<V> for EntityVec<K, V> {
     fn from_iter<I: IntoIterator<Item = V>>(iter: I) -> Self {
         Self {

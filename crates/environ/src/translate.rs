@@ -83,6 +83,16 @@ pub fn translate_module(
     })
 }
 
+impl core::fmt::Debug for ModuleTranslation<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ModuleTranslation")
+            .field("module", &self.module)
+            .field("function_bodies", &self.function_bodies.len())
+            .field("wasm_len", &self.wasm.len())
+            .finish()
+    }
+}
+
 struct Translator<'data> {
     module: Module,
     function_bodies: EntityVec<DefinedFuncIndex, FunctionBodyData<'data>>,
@@ -146,7 +156,7 @@ impl<'data> Translator<'data> {
             for sub in group.into_types() {
                 match &sub.composite_type.inner {
                     wasmparser::CompositeInnerType::Func(f) if !sub.composite_type.shared => {
-                        self.module.types.push(convert::func_type(&f, offset)?);
+                        self.module.types.push(convert::func_type(f, offset)?);
                     }
                     _ => {
                         return Err(CompileError::Unsupported {
