@@ -1,0 +1,294 @@
+//! `Compiler`: the host ISA and Tarn's flags, and whole-module compilation: every function
+//! translated and compiled independently on scoped threads, then the trampolines, then one
+//! linked text section with its trap table and address map.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::{Context, print_errors};
+use cranelift_frontend::FunctionBuilderContext;
+use environ::wasmparser::{
+    FuncToValidate, FuncValidator, FuncValidatorAllocations, ValidatorResources,
+};
+use environ::{
+    BuiltinFunction, CompileError, CompiledFunction, CompiledModuleInfo, DefinedFuncIndex,
+    EntityVec, FuncIndex, FuncType, FunctionBodyData, FunctionLoc, Module, ModuleTranslation,
+    Tunables, TypeIndex,
+};
+
+use crate::artifacts::{CallTarget, CompiledModule, FunctionCode, TextBuilder};
+use crate::func_env::FuncEnv;
+use crate::isa::{OptLevel, host_isa};
+use crate::{trampolines, translate};
+
+/// Compiles modules for the host with one set of [`Tunables`].
+///
+/// A `Compiler` is `Send + Sync`; one engine shares one.
+pub struct Compiler {
+    isa: OwnedTargetIsa,
+    tunables: Tunables,
+}
+
+impl Compiler {
+    /// A compiler for the host ISA (detected by `cranelift-native`) at `opt` level.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError::Codegen`] if Cranelift does not support the host.
+    pub fn new(tunables: Tunables, opt: OptLevel) -> Result<Self, CompileError> {
+        Ok(Self {
+            isa: host_isa(opt)?,
+            tunables,
+        })
+    }
+
+    /// The settings this compiler generates code for.
+    pub fn tunables(&self) -> &Tunables {
+        &self.tunables
+    }
+
+    /// Compiles every function of a translated module, with an array-to-wasm trampoline for
+    /// each escaping function and a wasm-to-array trampoline for each signature that
+    /// imported functions use, into one linked text section.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError::Invalid`] with the validator's message and offset if a body is not
+    /// valid (the error of the first such function in index order), `Unsupported` for
+    /// SIMD, `Codegen` if Cranelift rejects a function.
+    pub fn compile_module(
+        &self,
+        translation: ModuleTranslation<'_>,
+    ) -> Result<CompiledModule, CompileError> {
+        let ModuleTranslation {
+            module,
+            function_bodies,
+            ..
+        } = translation;
+        let env = FuncEnv::new(&module, &self.tunables, &*self.isa);
+        let bodies = self.compile_bodies(&env, &function_bodies)?;
+        let (text, info) = self.link(&env, &bodies)?;
+        Ok(CompiledModule { text, info, module })
+    }
+
+    /// The CLIF of one defined function as the translator produces it, before Cranelift
+    /// optimises and compiles it; the golden tests compare it with checked-in text.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Compiler::compile_module`].
+    pub fn translate_to_clif(
+        &self,
+        translation: &ModuleTranslation<'_>,
+        func: DefinedFuncIndex,
+    ) -> Result<String, CompileError> {
+        let env = FuncEnv::new(&translation.module, &self.tunables, &*self.isa);
+        let body = &translation.function_bodies[func];
+        let mut validator = rebuild_validator(body, FuncValidatorAllocations::default());
+        let index = translation.module.func_index(func);
+        let clif = translate::translate_function(
+            &env,
+            index,
+            &body.body,
+            &mut validator,
+            &mut FunctionBuilderContext::new(),
+        )?;
+        Ok(clif.display().to_string())
+    }
+
+    /// Compiles a standalone wasm-to-array trampoline for any signature, for host functions
+    /// that reach wasm outside a module's imports (placed in a table, or in a global). The
+    /// bytes need no relocation and no other code; the vm maps them anywhere.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError::Codegen`] if Cranelift rejects the trampoline (a bug).
+    pub fn compile_wasm_to_array_trampoline(&self, ty: &FuncType) -> Result<Vec<u8>, CompileError> {
+        let module = Module::default();
+        let env = FuncEnv::new(&module, &self.tunables, &*self.isa);
+        let func = trampolines::wasm_to_array(&env, ty, 0, &mut FunctionBuilderContext::new());
+        let code = self.compile_function(&mut Context::new(), func, FuncIndex::from_u32(0))?;
+        if code.has_relocations() {
+            return Err(codegen(
+                FuncIndex::from_u32(0),
+                "standalone trampoline needs relocation".into(),
+            ));
+        }
+        Ok(code.into_bytes())
+    }
+
+    /// Compiles every body on scoped threads, one per available core, each pulling the next
+    /// function to compile. Results keep index order so errors are deterministic.
+    fn compile_bodies(
+        &self,
+        env: &FuncEnv<'_>,
+        bodies: &EntityVec<DefinedFuncIndex, FunctionBodyData<'_>>,
+    ) -> Result<Vec<FunctionCode>, CompileError> {
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<FunctionCode, CompileError>>>> =
+            Mutex::new((0..bodies.len()).map(|_| None).collect());
+        let worker = || {
+            let mut ctx = Context::new();
+            let mut builder_ctx = FunctionBuilderContext::new();
+            let mut allocs = FuncValidatorAllocations::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = bodies.as_slice().get(i) else {
+                    break;
+                };
+                let defined = DefinedFuncIndex::from_u32(i as u32);
+                let mut validator = rebuild_validator(body, std::mem::take(&mut allocs));
+                let result = self.compile_body(
+                    env,
+                    defined,
+                    body,
+                    &mut validator,
+                    &mut ctx,
+                    &mut builder_ctx,
+                );
+                allocs = validator.into_allocations();
+                results.lock().expect("no worker panics")[i] = Some(result);
+            }
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(bodies.len());
+        if threads <= 1 {
+            worker();
+        } else {
+            std::thread::scope(|s| {
+                for _ in 0..threads {
+                    s.spawn(worker);
+                }
+            });
+        }
+        let results = results.into_inner().expect("no worker panics");
+        results
+            .into_iter()
+            .map(|r| r.expect("every body was compiled"))
+            .collect()
+    }
+
+    fn compile_body(
+        &self,
+        env: &FuncEnv<'_>,
+        defined: DefinedFuncIndex,
+        body: &FunctionBodyData<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+        ctx: &mut Context,
+        builder_ctx: &mut FunctionBuilderContext,
+    ) -> Result<FunctionCode, CompileError> {
+        let index = env.module.func_index(defined);
+        let func = translate::translate_function(env, index, &body.body, validator, builder_ctx)?;
+        self.compile_function(ctx, func, index)
+    }
+
+    /// Runs Cranelift on one function (verifying it first in debug builds).
+    fn compile_function(
+        &self,
+        ctx: &mut Context,
+        func: Function,
+        index: FuncIndex,
+    ) -> Result<FunctionCode, CompileError> {
+        ctx.clear();
+        ctx.func = func;
+        ctx.compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| codegen(index, print_errors::pretty_error(e.func, e.inner)))?;
+        let code = ctx.compiled_code().expect("compiled just above");
+        FunctionCode::new(code, &ctx.func).map_err(|m| codegen(index, m))
+    }
+
+    /// Compiles the trampolines and lays everything out in one text section.
+    fn link(
+        &self,
+        env: &FuncEnv<'_>,
+        bodies: &[FunctionCode],
+    ) -> Result<(Vec<u8>, CompiledModuleInfo), CompileError> {
+        let module = env.module;
+        let align = self.isa.function_alignment().preferred;
+        let mut ctx = Context::new();
+        let mut builder_ctx = FunctionBuilderContext::new();
+        let mut text = TextBuilder::default();
+        let mut info = CompiledModuleInfo::default();
+        let link_error = |m: String| codegen(FuncIndex::from_u32(0), m);
+        for code in bodies {
+            let wasm_call = text.append(code, align).map_err(link_error)?;
+            info.functions.push(CompiledFunction {
+                wasm_call,
+                array_call: None,
+            });
+        }
+        for defined in info.functions.keys().collect::<Vec<_>>() {
+            let index = module.func_index(defined);
+            if module.functions[index].func_ref.is_none() {
+                continue;
+            }
+            let func = trampolines::array_to_wasm(env, index, &mut builder_ctx);
+            let code = self.compile_function(&mut ctx, func, index)?;
+            info.functions[defined].array_call =
+                Some(text.append(&code, align).map_err(link_error)?);
+        }
+        let import_types: BTreeSet<TypeIndex> = module
+            .functions
+            .values()
+            .take(module.num_imported_funcs)
+            .map(|f| f.ty)
+            .collect();
+        for ty in import_types {
+            let func =
+                trampolines::wasm_to_array(env, &module.types[ty], ty.as_u32(), &mut builder_ctx);
+            let code = self.compile_function(&mut ctx, func, FuncIndex::from_u32(0))?;
+            info.wasm_to_array_trampolines
+                .push((ty, text.append(&code, align).map_err(link_error)?));
+        }
+        let builtins: BTreeSet<u32> = bodies
+            .iter()
+            .flat_map(FunctionCode::builtins_called)
+            .map(BuiltinFunction::index)
+            .collect();
+        let mut builtin_locs: Vec<Option<FunctionLoc>> = vec![None; BuiltinFunction::COUNT];
+        for index in builtins {
+            let builtin = BuiltinFunction::ALL[index as usize];
+            let func = trampolines::builtin(env, builtin, &mut builder_ctx);
+            let code = self.compile_function(&mut ctx, func, FuncIndex::from_u32(0))?;
+            builtin_locs[index as usize] = Some(text.append(&code, align).map_err(link_error)?);
+        }
+        let functions = &info.functions;
+        let lookup = |target: CallTarget| match target {
+            CallTarget::Wasm(f) => module
+                .defined_func_index(f)
+                .and_then(|d| functions.get(d))
+                .map(|c| c.wasm_call.start),
+            CallTarget::Builtin(b) => builtin_locs[b.index() as usize].map(|l| l.start),
+        };
+        let mut tables = CompiledModuleInfo::default();
+        let bytes = text.finish(lookup, &mut tables).map_err(link_error)?;
+        info.trap_sites = tables.trap_sites;
+        info.address_map = tables.address_map;
+        Ok((bytes, info))
+    }
+}
+
+/// A fresh validator for a body. `FuncToValidate` is consumed by `into_validator`, so it is
+/// rebuilt from its public parts; the resources are shared behind an `Arc`.
+fn rebuild_validator(
+    body: &FunctionBodyData<'_>,
+    allocs: FuncValidatorAllocations,
+) -> FuncValidator<ValidatorResources> {
+    let v = &body.validator;
+    FuncToValidate {
+        resources: v.resources.clone(),
+        index: v.index,
+        ty: v.ty,
+        features: v.features,
+    }
+    .into_validator(allocs)
+}
+
+fn codegen(func: FuncIndex, message: String) -> CompileError {
+    CompileError::Codegen { func, message }
+}

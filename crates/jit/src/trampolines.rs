@@ -1,0 +1,187 @@
+//! The trampolines between the two calling conventions, and the builtin trampolines.
+//!
+//! - array-to-wasm (host entry), one per escaping function: reads the arguments from the
+//!   `ValRaw` buffer, records its own frame pointer as `last_wasm_entry_fp`, calls the wasm
+//!   body directly and writes the results back; it returns `true`, since traps unwind past it.
+//! - wasm-to-array (host exit), one per signature: records the calling wasm frame as
+//!   `last_wasm_exit_fp/_pc`, spills the arguments into a `ValRaw` buffer on its stack, calls
+//!   the `array_call` of the `VMHostFuncContext` its callee `vmctx` points at, and calls
+//!   `Raise` if that returns `false`.
+//! - builtin trampolines, one per builtin a module uses: record the exit frame the same way,
+//!   then call the builtin through the table in the `VMContext`.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, Function, InstBuilder, StackSlotData, StackSlotKind, UserFuncName, Value, types,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use environ::{BuiltinFunction, FuncIndex, FuncType, TrapCode};
+
+use crate::func_env::{FuncEnv, to_offset, trusted};
+use crate::translate::{NAMESPACE_WASM, user_trap};
+
+/// Size of one `ValRaw` slot.
+const VAL_RAW_SIZE: u32 = 16;
+
+/// Namespace of trampoline names; they are never called by name, only shown in CLIF.
+const NAMESPACE_TRAMPOLINE: u32 = 2;
+
+/// The array-to-wasm trampoline of a defined function.
+pub(crate) fn array_to_wasm(
+    env: &FuncEnv<'_>,
+    func_index: FuncIndex,
+    ctx: &mut FunctionBuilderContext,
+) -> Function {
+    let ty = env.module.func_type(func_index);
+    let name = UserFuncName::user(NAMESPACE_TRAMPOLINE, func_index.as_u32());
+    let mut func = Function::with_name_signature(name, env.array_signature());
+    let mut b = FunctionBuilder::new(&mut func, ctx);
+    let entry = entry_block(&mut b);
+    let params = b.block_params(entry).to_vec();
+    let (callee_vmctx, caller_vmctx, values) = (params[0], params[1], params[2]);
+    let store = env.store_context(&mut b, callee_vmctx);
+    let fp = b.ins().get_frame_pointer(env.ptr);
+    let field = to_offset(env.offsets.vmstore_context_last_wasm_entry_fp());
+    b.ins().store(trusted(), fp, store, field);
+    let mut args = vec![callee_vmctx, caller_vmctx];
+    args.extend(load_values(env, &mut b, values, &ty.params));
+    let sig = b.import_signature(env.wasm_signature(ty));
+    let name = b.func.declare_imported_user_function(ir::UserExternalName {
+        namespace: NAMESPACE_WASM,
+        index: func_index.as_u32(),
+    });
+    let callee = b.import_function(ir::ExtFuncData {
+        name: ir::ExternalName::User(name),
+        signature: sig,
+        colocated: true,
+        patchable: false,
+    });
+    let call = b.ins().call(callee, &args);
+    let results = b.inst_results(call).to_vec();
+    store_values(&mut b, values, &results);
+    let ok = b.ins().iconst(types::I8, 1);
+    b.ins().return_(&[ok]);
+    b.finalize(env.frontend_config);
+    func
+}
+
+/// The wasm-to-array trampoline of a signature, usable for any host function of that type.
+pub(crate) fn wasm_to_array(
+    env: &FuncEnv<'_>,
+    ty: &FuncType,
+    id: u32,
+    ctx: &mut FunctionBuilderContext,
+) -> Function {
+    let name = UserFuncName::user(NAMESPACE_TRAMPOLINE, id);
+    let mut func = Function::with_name_signature(name, env.wasm_signature(ty));
+    let mut b = FunctionBuilder::new(&mut func, ctx);
+    let entry = entry_block(&mut b);
+    let params = b.block_params(entry).to_vec();
+    let (callee_vmctx, caller_vmctx) = (params[0], params[1]);
+    record_exit_frame(env, &mut b, caller_vmctx);
+    let slots = ty.params.len().max(ty.results.len());
+    let size = u32::try_from(slots).unwrap_or(u32::MAX / VAL_RAW_SIZE) * VAL_RAW_SIZE;
+    let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 4));
+    let values = b.ins().stack_addr(env.ptr, slot, 0);
+    store_values(&mut b, values, &params[2..]);
+    let o = &env.offsets;
+    let field = o.vm_host_func_context_func_ref() + o.vm_func_ref_array_call();
+    let array_call = env.load_ptr(&mut b, callee_vmctx, field);
+    let len = b.ins().iconst(env.ptr, slots as i64);
+    let sig = b.import_signature(env.array_signature());
+    let call = b
+        .ins()
+        .call_indirect(sig, array_call, &[callee_vmctx, caller_vmctx, values, len]);
+    let ok = b.inst_results(call)[0];
+    let raise = b.create_block();
+    let done = b.create_block();
+    b.set_cold_block(raise);
+    let failed = b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
+    b.ins().brif(failed, raise, &[], done, &[]);
+    b.switch_to_block(raise);
+    env.call_builtin_via_table(&mut b, caller_vmctx, BuiltinFunction::Raise, &[]);
+    b.ins().trap(user_trap(TrapCode::UnreachableCodeReached));
+    b.switch_to_block(done);
+    let results = load_values(env, &mut b, values, &ty.results);
+    b.ins().return_(&results);
+    b.seal_all_blocks();
+    b.finalize(env.frontend_config);
+    func
+}
+
+/// The trampoline through which compiled code calls `builtin`.
+pub(crate) fn builtin(
+    env: &FuncEnv<'_>,
+    builtin: BuiltinFunction,
+    ctx: &mut FunctionBuilderContext,
+) -> Function {
+    let name = UserFuncName::user(NAMESPACE_TRAMPOLINE, 0x1_0000 + builtin.index());
+    let mut func = Function::with_name_signature(name, env.builtin_signature(builtin));
+    let mut b = FunctionBuilder::new(&mut func, ctx);
+    let entry = entry_block(&mut b);
+    let params = b.block_params(entry).to_vec();
+    let vmctx = params[0];
+    record_exit_frame(env, &mut b, vmctx);
+    let result = env.call_builtin_via_table(&mut b, vmctx, builtin, &params[1..]);
+    b.ins().return_(result.as_slice());
+    b.finalize(env.frontend_config);
+    func
+}
+
+fn entry_block(b: &mut FunctionBuilder<'_>) -> ir::Block {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    entry
+}
+
+/// Records the wasm frame that called this trampoline, for backtraces: its frame pointer
+/// (saved at offset 0 of ours) and the return address into it.
+fn record_exit_frame(env: &FuncEnv<'_>, b: &mut FunctionBuilder<'_>, vmctx: Value) {
+    let fp = b.ins().get_frame_pointer(env.ptr);
+    let wasm_fp = b.ins().load(env.ptr, trusted(), fp, 0);
+    let pc = b.ins().get_return_address(env.ptr);
+    let store = env.store_context(b, vmctx);
+    let o = &env.offsets;
+    b.ins().store(
+        trusted(),
+        wasm_fp,
+        store,
+        to_offset(o.vmstore_context_last_wasm_exit_fp()),
+    );
+    b.ins().store(
+        trusted(),
+        pc,
+        store,
+        to_offset(o.vmstore_context_last_wasm_exit_pc()),
+    );
+}
+
+/// Loads values of the given wasm types from consecutive `ValRaw` slots.
+fn load_values(
+    env: &FuncEnv<'_>,
+    b: &mut FunctionBuilder<'_>,
+    values: Value,
+    tys: &[environ::WasmValType],
+) -> Vec<Value> {
+    tys.iter()
+        .zip(0u32..)
+        .map(|(&t, i)| {
+            b.ins().load(
+                env.val_type(t),
+                trusted(),
+                values,
+                to_offset(i * VAL_RAW_SIZE),
+            )
+        })
+        .collect()
+}
+
+/// Stores values into consecutive `ValRaw` slots, little-endian from byte 0 of each.
+fn store_values(b: &mut FunctionBuilder<'_>, values: Value, vals: &[Value]) {
+    for (&v, i) in vals.iter().zip(0u32..) {
+        b.ins()
+            .store(trusted(), v, values, to_offset(i * VAL_RAW_SIZE));
+    }
+}

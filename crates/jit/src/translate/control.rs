@@ -1,0 +1,298 @@
+//! Structured control flow: `block`, `loop`, `if`/`else`, `end`, the branches, `return`,
+//! `unreachable`, `drop` and `select`. Multi-value parameters and results travel as block
+//! parameters; code after an unconditional branch is skipped, tracking only its nesting.
+
+use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, Type};
+use environ::wasmparser::{BlockType, BrTable};
+use environ::{CompileError, TrapCode, TypeIndex};
+
+use super::stack::{ControlFrame, FrameKind, block_args};
+use super::{FuncTranslator, user_trap};
+
+impl FuncTranslator<'_, '_> {
+    /// The parameter and result types of a block type.
+    fn block_types(
+        &self,
+        ty: BlockType,
+        offset: usize,
+    ) -> Result<(Vec<Type>, Vec<Type>), CompileError> {
+        Ok(match ty {
+            BlockType::Empty => (Vec::new(), Vec::new()),
+            BlockType::Type(t) => (
+                Vec::new(),
+                vec![self.env.val_type(self.wasm_type(t, offset)?)],
+            ),
+            BlockType::FuncType(index) => {
+                let ty = &self.env.module.types[TypeIndex::from_u32(index)];
+                let map = |ts: &[environ::WasmValType]| {
+                    ts.iter().map(|&t| self.env.val_type(t)).collect()
+                };
+                (map(&ty.params), map(&ty.results))
+            }
+        })
+    }
+
+    fn block_with_params(&mut self, types: &[Type]) -> Block {
+        let block = self.builder.create_block();
+        for &t in types {
+            self.builder.append_block_param(block, t);
+        }
+        block
+    }
+
+    /// Replaces the top `n` values with `block`'s parameters after switching to it.
+    fn enter_block(&mut self, block: Block, base: usize) {
+        self.builder.switch_to_block(block);
+        self.stack.truncate(base);
+        let params = self.builder.block_params(block).to_vec();
+        self.stack.extend(params);
+    }
+
+    /// `block`.
+    pub(crate) fn op_block(&mut self, ty: BlockType, offset: usize) -> Result<(), CompileError> {
+        let (params, results) = self.block_types(ty, offset)?;
+        let dest = self.block_with_params(&results);
+        self.control.push(ControlFrame {
+            kind: FrameKind::Block,
+            dest,
+            num_params: params.len(),
+            num_results: results.len(),
+            base: self.stack.len() - params.len(),
+            dest_reached: false,
+        });
+        Ok(())
+    }
+
+    /// `loop`: the header takes the parameters and carries the interruption checks.
+    pub(crate) fn op_loop(&mut self, ty: BlockType, offset: usize) -> Result<(), CompileError> {
+        let (params, results) = self.block_types(ty, offset)?;
+        let header = self.block_with_params(&params);
+        let dest = self.block_with_params(&results);
+        let base = self.stack.len() - params.len();
+        let args = block_args(self.peek_n(params.len()));
+        self.builder.ins().jump(header, &args);
+        self.enter_block(header, base);
+        self.control.push(ControlFrame {
+            kind: FrameKind::Loop { header },
+            dest,
+            num_params: params.len(),
+            num_results: results.len(),
+            base,
+            dest_reached: false,
+        });
+        self.interruption_checks();
+        Ok(())
+    }
+
+    /// `if`: both arms start in fresh blocks that take the parameters.
+    pub(crate) fn op_if(&mut self, ty: BlockType, offset: usize) -> Result<(), CompileError> {
+        let (params, results) = self.block_types(ty, offset)?;
+        let cond = self.pop();
+        let then_block = self.block_with_params(&params);
+        let else_block = self.block_with_params(&params);
+        let dest = self.block_with_params(&results);
+        let base = self.stack.len() - params.len();
+        let args = block_args(self.peek_n(params.len()));
+        self.builder
+            .ins()
+            .brif(cond, then_block, &args, else_block, &args);
+        self.enter_block(then_block, base);
+        self.control.push(ControlFrame {
+            kind: FrameKind::If {
+                else_block,
+                has_else: false,
+            },
+            dest,
+            num_params: params.len(),
+            num_results: results.len(),
+            base,
+            dest_reached: false,
+        });
+        Ok(())
+    }
+
+    /// `else`: the then-arm falls through to the exit; the else-arm begins.
+    pub(crate) fn op_else(&mut self) {
+        if self.unreachable_depth > 0 {
+            return;
+        }
+        if self.reachable {
+            self.fall_through_to_exit();
+        }
+        let frame = self.control.last_mut().expect("validated else");
+        let FrameKind::If {
+            else_block,
+            has_else,
+        } = &mut frame.kind
+        else {
+            unreachable!("validation pairs else with if");
+        };
+        *has_else = true;
+        let (else_block, base) = (*else_block, frame.base);
+        self.enter_block(else_block, base);
+        self.reachable = true;
+    }
+
+    /// Jumps from the current position to the innermost frame's exit with its results.
+    fn fall_through_to_exit(&mut self) {
+        self.flush_fuel();
+        let frame = self.control.last_mut().expect("open frame");
+        frame.dest_reached = true;
+        let (dest, n) = (frame.dest, frame.num_results);
+        let args = block_args(self.peek_n(n));
+        self.builder.ins().jump(dest, &args);
+    }
+
+    /// `end`: closes a construct, or the function body, which then returns.
+    pub(crate) fn op_end(&mut self) {
+        if self.unreachable_depth > 0 {
+            self.unreachable_depth -= 1;
+            return;
+        }
+        if self.reachable {
+            self.fall_through_to_exit();
+        }
+        let frame = self.control.pop().expect("validated end");
+        let mut reached = frame.dest_reached;
+        if let FrameKind::If {
+            else_block,
+            has_else: false,
+        } = frame.kind
+        {
+            // Without an else arm the parameters pass straight through; validation
+            // guarantees they match the results.
+            self.builder.switch_to_block(else_block);
+            let params = block_args(self.builder.block_params(else_block));
+            self.builder.ins().jump(frame.dest, &params);
+            reached = true;
+        }
+        self.reachable = reached;
+        if !reached {
+            return;
+        }
+        self.enter_block(frame.dest, frame.base);
+        if self.control.is_empty() {
+            let results = self.stack.split_off(0);
+            self.builder.ins().return_(&results);
+            self.reachable = false;
+        }
+    }
+
+    /// The frame `depth` levels out, marked as branched to.
+    fn branch_target(&mut self, depth: u32) -> (Block, usize) {
+        let index = self.control.len() - 1 - depth as usize;
+        let frame = &mut self.control[index];
+        if !matches!(frame.kind, FrameKind::Loop { .. }) {
+            frame.dest_reached = true;
+        }
+        frame.branch_target()
+    }
+
+    /// `br`.
+    pub(crate) fn op_br(&mut self, depth: u32) {
+        self.flush_fuel();
+        let (target, n) = self.branch_target(depth);
+        let args = block_args(self.peek_n(n));
+        self.builder.ins().jump(target, &args);
+        self.reachable = false;
+    }
+
+    /// `br_if`: the values stay on the stack for the fallthrough.
+    pub(crate) fn op_br_if(&mut self, depth: u32) {
+        self.flush_fuel();
+        let cond = self.pop();
+        let (target, n) = self.branch_target(depth);
+        let args = block_args(self.peek_n(n));
+        let next = self.builder.create_block();
+        self.builder.ins().brif(cond, target, &args, next, &[]);
+        self.builder.switch_to_block(next);
+    }
+
+    /// `br_table`. Targets that take values go through an edge block each, since a jump
+    /// table passes no arguments.
+    pub(crate) fn op_br_table(&mut self, table: &BrTable<'_>) -> Result<(), CompileError> {
+        self.flush_fuel();
+        let index = self.pop();
+        let mut depths = Vec::with_capacity(table.len() as usize);
+        for depth in table.targets() {
+            depths.push(depth?);
+        }
+        let default = self.br_table_edge(table.default());
+        let targets: Vec<Block> = depths.iter().map(|&d| self.br_table_edge(d)).collect();
+        let default_call = self.builder.func.dfg.block_call(default, &[]);
+        let calls: Vec<_> = targets
+            .iter()
+            .map(|&b| self.builder.func.dfg.block_call(b, &[]))
+            .collect();
+        let jt = self
+            .builder
+            .create_jump_table(JumpTableData::new(default_call, &calls));
+        self.builder.ins().br_table(index, jt);
+        let edges: Vec<(Block, u32)> = std::iter::once((default, table.default()))
+            .chain(targets.into_iter().zip(depths))
+            .collect();
+        self.fill_br_table_edges(&edges);
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// The block a `br_table` entry jumps to: the target itself when it takes no values,
+    /// otherwise a fresh edge block.
+    fn br_table_edge(&mut self, depth: u32) -> Block {
+        let (target, n) = self.branch_target(depth);
+        if n == 0 {
+            target
+        } else {
+            self.builder.create_block()
+        }
+    }
+
+    fn fill_br_table_edges(&mut self, edges: &[(Block, u32)]) {
+        let mut filled = std::collections::HashSet::new();
+        for &(edge, depth) in edges {
+            let (target, n) = self.branch_target(depth);
+            if n == 0 || !filled.insert(edge) {
+                continue;
+            }
+            self.builder.switch_to_block(edge);
+            let args = block_args(self.peek_n(n));
+            self.builder.ins().jump(target, &args);
+        }
+    }
+
+    /// `return`.
+    pub(crate) fn op_return(&mut self) {
+        self.flush_fuel();
+        let n = self.control[0].num_results;
+        let results = self.peek_n(n).to_vec();
+        self.builder.ins().return_(&results);
+        self.reachable = false;
+    }
+
+    /// `unreachable`.
+    pub(crate) fn op_unreachable(&mut self) {
+        self.builder
+            .ins()
+            .trap(user_trap(TrapCode::UnreachableCodeReached));
+        self.reachable = false;
+    }
+
+    /// `select` and typed `select`.
+    pub(crate) fn op_select(&mut self) {
+        let cond = self.pop();
+        let b = self.pop();
+        let a = self.pop();
+        let v = self.builder.ins().select(cond, a, b);
+        self.push(v);
+    }
+
+    /// `drop`.
+    pub(crate) fn op_drop(&mut self) {
+        self.pop();
+    }
+
+    /// Skips a construct opened in unreachable code.
+    pub(crate) fn enter_unreachable_construct(&mut self) {
+        self.unreachable_depth += 1;
+    }
+}

@@ -1,0 +1,140 @@
+//! Whole-module compilation: layout, trampolines, trap sites, address map and errors.
+
+use environ::{CompileError, TrapCode, Tunables};
+
+use super::{compile, compile_with};
+
+#[test]
+fn escaping_functions_get_an_array_call_trampoline_and_others_do_not() {
+    let m = compile(
+        r#"(module
+            (func $hidden (result i32) i32.const 1)
+            (func (export "seen") (result i32) call $hidden))"#,
+    )
+    .unwrap();
+    let funcs: Vec<_> = m.info.functions.values().copied().collect();
+    assert!(funcs[0].array_call.is_none());
+    assert!(funcs[1].array_call.is_some());
+    assert!(m.text.len() >= (funcs[1].wasm_call.start + funcs[1].wasm_call.length) as usize);
+}
+
+#[test]
+fn each_imported_signature_gets_one_wasm_to_array_trampoline() {
+    let m = compile(
+        r#"(module
+            (import "h" "a" (func (param i32)))
+            (import "h" "b" (func (param i32)))
+            (import "h" "c" (func (result f64)))
+            (func (export "f") i32.const 1 call 0))"#,
+    )
+    .unwrap();
+    assert_eq!(m.info.wasm_to_array_trampolines.len(), 2);
+}
+
+#[test]
+fn unreachable_division_and_the_stack_check_record_trap_sites() {
+    let m = compile(
+        r#"(module
+            (func (export "u") unreachable)
+            (func (export "c") (param i32) (result i32) local.get 0 call 1)
+            (func (export "d") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s))"#,
+    )
+    .unwrap();
+    let codes: Vec<_> = m.info.trap_sites.iter().map(|t| t.code).collect();
+    assert!(codes.contains(&TrapCode::UnreachableCodeReached));
+    assert!(codes.contains(&TrapCode::IntegerDivisionByZero));
+    assert!(codes.contains(&TrapCode::StackOverflow));
+    assert!(
+        m.info
+            .trap_sites
+            .windows(2)
+            .all(|w| w[0].code_offset <= w[1].code_offset)
+    );
+}
+
+#[test]
+fn loads_are_trap_sites_and_map_back_to_their_wasm_offset() {
+    let m = compile(
+        r#"(module (memory 1)
+            (func (export "l") (param i32) (result i32) local.get 0 i32.load))"#,
+    )
+    .unwrap();
+    let site = m
+        .info
+        .trap_sites
+        .iter()
+        .find(|t| t.code == TrapCode::MemoryOutOfBounds)
+        .expect("the load is a trap site");
+    assert!(m.info.lookup_wasm_offset(site.code_offset).is_some());
+    assert!(!m.info.address_map.is_empty());
+}
+
+#[test]
+fn an_invalid_body_is_an_invalid_error_with_its_offset() {
+    let wasm = wat::parse_str(r#"(module (func (result i32) i64.const 0))"#).unwrap();
+    let err = super::compile_bytes(&wasm, Tunables::default()).unwrap_err();
+    assert!(
+        matches!(err, CompileError::Invalid { offset, .. } if offset > 0),
+        "{err}"
+    );
+}
+
+#[test]
+fn compilation_is_deterministic_across_threads() {
+    let wat = r#"(module
+        (func (export "a") (param i32) (result i32) local.get 0 i32.const 3 i32.mul)
+        (func (export "b") (param i64) (result i64) local.get 0 i64.const 3 i64.rem_s)
+        (func (export "c") (param f32) (result f32) local.get 0 f32.nearest)
+        (func (export "d") (result i32) i32.const 1 call 0 drop i32.const 0))"#;
+    let first = compile(wat).unwrap();
+    let second = compile(wat).unwrap();
+    assert_eq!(first.text, second.text);
+    assert_eq!(first.info, second.info);
+}
+
+#[test]
+fn fuel_and_epochs_compile_when_switched_on() {
+    let tunables = Tunables {
+        consume_fuel: true,
+        epoch_interruption: true,
+        ..Tunables::default()
+    };
+    let m = compile_with(
+        r#"(module (func (export "spin") (param i32)
+            (loop local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0)))"#,
+        tunables,
+    )
+    .unwrap();
+    assert!(!m.text.is_empty());
+}
+
+#[test]
+fn explicit_bounds_checks_compile_without_signals() {
+    let tunables = Tunables {
+        signals_based_traps: false,
+        ..Tunables::default()
+    };
+    let m = compile_with(
+        r#"(module (memory 1)
+            (func (export "s") (param i32 i64) local.get 0 local.get 1 i64.store offset=8))"#,
+        tunables,
+    )
+    .unwrap();
+    assert!(
+        m.info
+            .trap_sites
+            .iter()
+            .any(|t| t.code == TrapCode::MemoryOutOfBounds)
+    );
+}
+
+#[test]
+fn a_standalone_host_trampoline_needs_no_relocation() {
+    let compiler = tarn_jit::Compiler::new(Tunables::default(), tarn_jit::OptLevel::Speed).unwrap();
+    let ty = environ::FuncType::new(
+        [environ::WasmValType::I32, environ::WasmValType::F64],
+        [environ::WasmValType::I64],
+    );
+    let bytes = compiler.compile_wasm_to_array_trampoline(&ty).unwrap();
+    assert!(!bytes.is_empty());
+}

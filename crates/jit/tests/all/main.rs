@@ -1,0 +1,27 @@
+//! The jit's integration tests, one module per topic, in one binary.
+
+mod compile;
+mod spec;
+
+use environ::{CompileError, Features, Tunables, translate_module};
+use tarn_jit::{CompiledModule, Compiler, OptLevel};
+
+/// Compiles a module from wat text with the given tunables.
+pub(crate) fn compile_with(wat: &str, tunables: Tunables) -> Result<CompiledModule, CompileError> {
+    let wasm = wat::parse_str(wat).expect("test modules are well-formed text");
+    compile_bytes(&wasm, tunables)
+}
+
+/// Compiles a binary module.
+pub(crate) fn compile_bytes(
+    wasm: &[u8],
+    tunables: Tunables,
+) -> Result<CompiledModule, CompileError> {
+    let translation = translate_module(wasm, Features::default())?;
+    Compiler::new(tunables, OptLevel::Speed)?.compile_module(translation)
+}
+
+/// Compiles a module from wat text with the host's default tunables.
+pub(crate) fn compile(wat: &str) -> Result<CompiledModule, CompileError> {
+    compile_with(wat, Tunables::default())
+}
