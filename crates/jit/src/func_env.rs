@@ -3,7 +3,7 @@
 //! the builtin table) is built here from `VMOffsets`, so the layout is known in one place.
 
 use cranelift_codegen::ir::{
-    self, AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Type, Value, types,
+    AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Type, Value, types,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig, TargetIsa};
 use cranelift_frontend::FunctionBuilder;
@@ -219,13 +219,8 @@ impl<'m> FuncEnv<'m> {
             types::F32 => b.ins().f32const(0.0),
             types::F64 => b.ins().f64const(0.0),
             t if t.is_vector() => {
-                let zero = b.ins().iconst(types::I64, 0);
-                let wide = b.ins().uextend(types::I128, zero);
-                b.ins().bitcast(
-                    t,
-                    MemFlagsData::new().with_endianness(ir::Endianness::Little),
-                    wide,
-                )
+                let zero = b.func.dfg.constants.insert(vec![0u8; 16].into());
+                b.ins().vconst(t, zero)
             }
             t => b.ins().iconst(t, 0),
         }

@@ -2,6 +2,8 @@
 //! `unreachable`, `drop` and `select`. Multi-value parameters and results travel as block
 //! parameters; code after an unconditional branch is skipped, tracking only its nesting.
 
+use std::collections::HashMap;
+
 use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, Type};
 use environ::wasmparser::{BlockType, BrTable};
 use environ::{CompileError, TrapCode, TypeIndex};
@@ -66,6 +68,8 @@ impl FuncTranslator<'_, '_> {
     /// `loop`: the header takes the parameters and carries the interruption checks.
     pub(crate) fn op_loop(&mut self, ty: BlockType, offset: usize) -> Result<(), CompileError> {
         let (params, results) = self.block_types(ty, offset)?;
+        // Charge what came before the loop once, not on every iteration.
+        self.flush_fuel();
         let header = self.block_with_params(&params);
         let dest = self.block_with_params(&results);
         let base = self.stack.len() - params.len();
@@ -87,6 +91,8 @@ impl FuncTranslator<'_, '_> {
     /// `if`: both arms start in fresh blocks that take the parameters.
     pub(crate) fn op_if(&mut self, ty: BlockType, offset: usize) -> Result<(), CompileError> {
         let (params, results) = self.block_types(ty, offset)?;
+        // Charge what came before the `if` on both arms.
+        self.flush_fuel();
         let cond = self.pop();
         let then_block = self.block_with_params(&params);
         let else_block = self.block_with_params(&params);
@@ -208,56 +214,46 @@ impl FuncTranslator<'_, '_> {
         self.builder.switch_to_block(next);
     }
 
-    /// `br_table`. Targets that take values go through an edge block each, since a jump
-    /// table passes no arguments.
+    /// `br_table`. Targets that take values go through one edge block per distinct depth,
+    /// since a jump table passes no arguments.
     pub(crate) fn op_br_table(&mut self, table: &BrTable<'_>) -> Result<(), CompileError> {
         self.flush_fuel();
         let index = self.pop();
-        let mut depths = Vec::with_capacity(table.len() as usize);
+        let mut edges: HashMap<u32, Block> = HashMap::new();
+        let default = self.br_table_edge(table.default(), &mut edges);
+        let mut targets = Vec::with_capacity(table.len() as usize);
         for depth in table.targets() {
-            depths.push(depth?);
+            targets.push(self.br_table_edge(depth?, &mut edges));
         }
-        let default = self.br_table_edge(table.default());
-        let targets: Vec<Block> = depths.iter().map(|&d| self.br_table_edge(d)).collect();
-        let default_call = self.builder.func.dfg.block_call(default, &[]);
-        let calls: Vec<_> = targets
-            .iter()
-            .map(|&b| self.builder.func.dfg.block_call(b, &[]))
-            .collect();
+        let dfg = &mut self.builder.func.dfg;
+        let default_call = dfg.block_call(default, &[]);
+        let calls: Vec<_> = targets.iter().map(|&b| dfg.block_call(b, &[])).collect();
         let jt = self
             .builder
             .create_jump_table(JumpTableData::new(default_call, &calls));
         self.builder.ins().br_table(index, jt);
-        let edges: Vec<(Block, u32)> = std::iter::once((default, table.default()))
-            .chain(targets.into_iter().zip(depths))
-            .collect();
-        self.fill_br_table_edges(&edges);
+        let mut edges: Vec<(u32, Block)> = edges.into_iter().collect();
+        edges.sort_unstable_by_key(|&(depth, _)| depth);
+        for (depth, edge) in edges {
+            let (target, n) = self.branch_target(depth);
+            self.builder.switch_to_block(edge);
+            let args = block_args(self.peek_n(n));
+            self.builder.ins().jump(target, &args);
+        }
         self.reachable = false;
         Ok(())
     }
 
     /// The block a `br_table` entry jumps to: the target itself when it takes no values,
-    /// otherwise a fresh edge block.
-    fn br_table_edge(&mut self, depth: u32) -> Block {
+    /// otherwise the edge block of its depth, created on first use.
+    fn br_table_edge(&mut self, depth: u32, edges: &mut HashMap<u32, Block>) -> Block {
         let (target, n) = self.branch_target(depth);
         if n == 0 {
-            target
-        } else {
-            self.builder.create_block()
+            return target;
         }
-    }
-
-    fn fill_br_table_edges(&mut self, edges: &[(Block, u32)]) {
-        let mut filled = std::collections::HashSet::new();
-        for &(edge, depth) in edges {
-            let (target, n) = self.branch_target(depth);
-            if n == 0 || !filled.insert(edge) {
-                continue;
-            }
-            self.builder.switch_to_block(edge);
-            let args = block_args(self.peek_n(n));
-            self.builder.ins().jump(target, &args);
-        }
+        *edges
+            .entry(depth)
+            .or_insert_with(|| self.builder.create_block())
     }
 
     /// `return`.

@@ -54,25 +54,28 @@ fn unreachable_division_and_the_stack_check_record_trap_sites() {
 
 #[test]
 fn loads_are_trap_sites_and_map_back_to_their_wasm_offset() {
-    let m = compile(
+    let wasm = wat::parse_str(
         r#"(module (memory 1)
             (func (export "l") (param i32) (result i32) local.get 0 i32.load))"#,
     )
     .unwrap();
+    let m = super::compile_bytes(&wasm, Tunables::default(), tarn_jit::OptLevel::Speed).unwrap();
     let site = m
         .info
         .trap_sites
         .iter()
         .find(|t| t.code == TrapCode::MemoryOutOfBounds)
         .expect("the load is a trap site");
-    assert!(m.info.lookup_wasm_offset(site.code_offset).is_some());
+    let wasm_offset = m.info.lookup_wasm_offset(site.code_offset).unwrap();
+    assert_eq!(wasm[wasm_offset as usize], 0x28, "the i32.load opcode");
     assert!(!m.info.address_map.is_empty());
 }
 
 #[test]
 fn an_invalid_body_is_an_invalid_error_with_its_offset() {
     let wasm = wat::parse_str(r#"(module (func (result i32) i64.const 0))"#).unwrap();
-    let err = super::compile_bytes(&wasm, Tunables::default()).unwrap_err();
+    let err =
+        super::compile_bytes(&wasm, Tunables::default(), tarn_jit::OptLevel::Speed).unwrap_err();
     assert!(
         matches!(err, CompileError::Invalid { offset, .. } if offset > 0),
         "{err}"
@@ -137,4 +140,32 @@ fn a_standalone_host_trampoline_needs_no_relocation() {
     );
     let bytes = compiler.compile_wasm_to_array_trampoline(&ty).unwrap();
     assert!(!bytes.is_empty());
+}
+
+#[test]
+fn v128_locals_compile_but_simd_operators_are_unsupported() {
+    compile(r#"(module (func (local v128)))"#).unwrap();
+    let err = compile(r#"(module (func (result v128) v128.const i64x2 0 0))"#).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CompileError::Unsupported {
+                feature: "SIMD",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn br_table_edges_with_values_are_shared_per_depth() {
+    compile(
+        r#"(module (func (param i32) (result i32)
+            (block $a (result i32)
+              (block $b (result i32)
+                i32.const 7 local.get 0 br_table $a $b $a $b $a $b $a)
+              drop i32.const 1)))"#,
+    )
+    .unwrap();
 }

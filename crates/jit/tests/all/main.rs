@@ -9,16 +9,17 @@ use tarn_jit::{CompiledModule, Compiler, OptLevel};
 /// Compiles a module from wat text with the given tunables.
 pub(crate) fn compile_with(wat: &str, tunables: Tunables) -> Result<CompiledModule, CompileError> {
     let wasm = wat::parse_str(wat).expect("test modules are well-formed text");
-    compile_bytes(&wasm, tunables)
+    compile_bytes(&wasm, tunables, OptLevel::Speed)
 }
 
 /// Compiles a binary module.
 pub(crate) fn compile_bytes(
     wasm: &[u8],
     tunables: Tunables,
+    opt: OptLevel,
 ) -> Result<CompiledModule, CompileError> {
     let translation = translate_module(wasm, Features::default())?;
-    Compiler::new(tunables, OptLevel::Speed)?.compile_module(translation)
+    Compiler::new(tunables, opt)?.compile_module(translation)
 }
 
 /// Compiles a module from wat text with the host's default tunables.

@@ -10,6 +10,7 @@ use wast::{Wast, WastDirective, WastExecute, Wat};
 
 use super::compile_bytes;
 use environ::Tunables;
+use tarn_jit::OptLevel;
 
 /// Modules the suite calls malformed that the pipeline accepts, each with the reason. The
 /// test fails if one of them starts being rejected, so the list stays true.
@@ -31,6 +32,22 @@ enum Expect {
 
 #[test]
 fn every_scalar_spec_module_compiles_and_every_invalid_one_is_rejected() {
+    run_suite(Tunables::default(), OptLevel::Speed);
+}
+
+#[test]
+fn every_scalar_spec_module_compiles_with_explicit_checks_fuel_and_epochs() {
+    let tunables = Tunables {
+        signals_based_traps: false,
+        consume_fuel: true,
+        epoch_interruption: true,
+        table_lazy_init: false,
+        ..Tunables::default()
+    };
+    run_suite(tunables, OptLevel::None);
+}
+
+fn run_suite(tunables: Tunables, opt: OptLevel) {
     let start = Instant::now();
     let (mut compiled, mut rejected) = (0, 0);
     let mut failures = Vec::new();
@@ -44,7 +61,7 @@ fn every_scalar_spec_module_compiles_and_every_invalid_one_is_rejected() {
         let wast: Wast<'_> = parser::parse(&buffer).expect("spec scripts parse");
         for (i, (module, expect)) in modules(wast).into_iter().enumerate() {
             let Some(bytes) = module else { continue };
-            let result = compile_bytes(&bytes, Tunables::default());
+            let result = compile_bytes(&bytes, tunables.clone(), opt);
             if KNOWN_ACCEPTED
                 .iter()
                 .any(|&(f, n, _)| f == file.name() && n == i)
@@ -68,7 +85,7 @@ fn every_scalar_spec_module_compiles_and_every_invalid_one_is_rejected() {
         }
     }
     println!(
-        "compiled {compiled} spec modules and rejected {rejected} in {:.2?}",
+        "compiled {compiled} spec modules and rejected {rejected} in {:.2?} ({opt:?}, {tunables:?})",
         start.elapsed()
     );
     assert!(

@@ -18,16 +18,13 @@
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
 ;; @001d                               v6 = iconst.i32 10
-;; @0021                               br_table v2, block4, [block5, block6]
+;; @0021                               br_table v2, block4, [block4, block5]
+;;
+;;                                 block5:
+;; @0021                               jump block3(v6)  ; v6 = 10
 ;;
 ;;                                 block4:
 ;; @0021                               jump block2(v6)  ; v6 = 10
-;;
-;;                                 block5:
-;; @0021                               jump block2(v6)  ; v6 = 10
-;;
-;;                                 block6:
-;; @0021                               jump block3(v6)  ; v6 = 10
 ;;
 ;;                                 block3(v5: i32):
 ;; @0027                               v7 = iconst.i32 1
