@@ -1,0 +1,131 @@
+//! The process-wide registry of published code: which address ranges hold compiled
+//! wasm, and their trap and address tables. The signal handler asks it whether a
+//! faulting pc is a trap site; backtraces ask it which function a pc is in.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use environ::{CompiledModuleInfo, DefinedFuncIndex, TrapCode};
+
+/// One registered text section.
+struct Registered {
+    len: usize,
+    info: Arc<CompiledModuleInfo>,
+}
+
+/// Text sections by start address.
+static REGISTRY: RwLock<BTreeMap<usize, Registered>> = RwLock::new(BTreeMap::new());
+
+fn read() -> RwLockReadGuard<'static, BTreeMap<usize, Registered>> {
+    // A panic while holding the lock leaves the map itself consistent (every update is
+    // one insert or remove), so a poisoned lock is still usable.
+    REGISTRY
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Registers `len` bytes of code at `start` with their metadata.
+pub(crate) fn register(start: usize, len: usize, info: Arc<CompiledModuleInfo>) {
+    let mut registry = REGISTRY
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    registry.insert(start, Registered { len, info });
+}
+
+/// Forgets the code registered at `start`.
+pub(crate) fn unregister(start: usize) {
+    let mut registry = REGISTRY
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    registry.remove(&start);
+}
+
+/// The registered section containing `pc`, as (start, offset of pc, info).
+fn find<R>(pc: usize, f: impl FnOnce(usize, u32, &CompiledModuleInfo) -> R) -> Option<R> {
+    let registry = read();
+    let (&start, registered) = registry.range(..=pc).next_back()?;
+    let offset = pc - start;
+    if offset >= registered.len {
+        return None;
+    }
+    Some(f(start, u32::try_from(offset).ok()?, &registered.info))
+}
+
+/// The trap code of the trap site at exactly `pc`, if `pc` is one.
+pub(crate) fn lookup_trap(pc: usize) -> Option<TrapCode> {
+    find(pc, |_, offset, info| info.lookup_trap(offset)).flatten()
+}
+
+/// Whether `pc` lies in registered code.
+pub(crate) fn is_wasm_code(pc: usize) -> bool {
+    find(pc, |_, _, _| ()).is_some()
+}
+
+/// One frame of a wasm backtrace.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct BacktraceFrame {
+    /// The frame's pc: the faulting instruction for the first frame, a return address
+    /// for the others.
+    pub pc: usize,
+    /// Start of the text section the pc is in; the API maps it back to its module.
+    pub text_start: usize,
+    /// The defined function whose body holds the pc.
+    pub func: DefinedFuncIndex,
+    /// The wasm byte offset of the instruction, from the address map.
+    pub wasm_offset: Option<u32>,
+}
+
+/// The frame at `pc`, looking up `lookup_pc` (a return address minus one, so a call at
+/// the very end of a function is attributed to it). `None` for trampolines and code
+/// outside any function.
+pub(crate) fn frame_at(pc: usize, lookup_pc: usize) -> Option<BacktraceFrame> {
+    find(lookup_pc, |start, offset, info| {
+        let func = info.func_by_code_offset(offset)?;
+        Some(BacktraceFrame {
+            pc,
+            text_start: start,
+            func,
+            wasm_offset: info.lookup_wasm_offset(offset),
+        })
+    })
+    .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use environ::{CompiledFunction, FunctionLoc, TrapSite};
+
+    use super::*;
+
+    #[test]
+    fn lookups_find_only_registered_trap_sites_and_functions() {
+        let mut info = CompiledModuleInfo::default();
+        info.functions.push(CompiledFunction {
+            wasm_call: FunctionLoc {
+                start: 0,
+                length: 8,
+            },
+            array_call: None,
+        });
+        info.trap_sites.push(TrapSite {
+            code_offset: 4,
+            code: TrapCode::IntegerDivisionByZero,
+        });
+        let start = 0x7000_0000_0000;
+        register(start, 16, Arc::new(info));
+        assert_eq!(
+            lookup_trap(start + 4),
+            Some(TrapCode::IntegerDivisionByZero)
+        );
+        assert_eq!(lookup_trap(start + 5), None);
+        assert!(is_wasm_code(start + 15));
+        assert!(!is_wasm_code(start + 16));
+        assert_eq!(
+            frame_at(start + 3, start + 3).map(|f| f.func.as_u32()),
+            Some(0)
+        );
+        assert_eq!(frame_at(start + 9, start + 9), None);
+        unregister(start);
+        assert_eq!(lookup_trap(start + 4), None);
+    }
+}

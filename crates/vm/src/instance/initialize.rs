@@ -1,0 +1,70 @@
+//! Instantiation-time initialisation: active element and data segments, in order,
+//! with Wasm 2.0's semantics (a segment that does not fit traps after the earlier ones
+//! were written), then dropping active and declared segments.
+
+use environ::{DataMode, ElemIndex, ElementMode, TrapCode};
+
+use super::{Instance, InstanceHandle};
+use crate::trap::Trap;
+
+impl InstanceHandle {
+    /// Applies the module's active element and data segments and drops them (and the
+    /// declared ones). Call once, after allocation and before the start function.
+    ///
+    /// # Errors
+    ///
+    /// The spec's out-of-bounds trap for the first segment that does not fit; earlier
+    /// segments stay written, as Wasm 2.0 requires.
+    pub fn initialize(&mut self) -> Result<(), Trap> {
+        let mut instance = self.instance_mut();
+        let module = std::sync::Arc::clone(instance.module());
+        for (elem, segment) in module.elements.iter() {
+            match &segment.mode {
+                ElementMode::Active { table, offset } => {
+                    let dst = instance.const_offset(offset.ops());
+                    let len = segment.items.len();
+                    let len =
+                        u32::try_from(len).map_err(|_| Trap::new(TrapCode::TableOutOfBounds))?;
+                    instance
+                        .as_mut()
+                        .table_init(*table, elem, dst, 0, len)
+                        .map_err(Trap::new)?;
+                    instance.as_mut().elem_drop(elem);
+                }
+                ElementMode::Declared => instance.as_mut().elem_drop(elem),
+                ElementMode::Passive => {}
+            }
+        }
+        for (data, segment) in module.data.iter() {
+            if let DataMode::Active { memory, offset } = &segment.mode {
+                let dst = instance.const_offset(offset.ops());
+                let len = u32::try_from(segment.range.len())
+                    .map_err(|_| Trap::new(TrapCode::MemoryOutOfBounds))?;
+                instance
+                    .as_mut()
+                    .memory_init(*memory, data, dst, 0, len)
+                    .map_err(Trap::new)?;
+                instance.as_mut().data_drop(data);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Instance {
+    /// Evaluates a segment offset: an `i32` for 32-bit tables and memories.
+    fn const_offset(&self, ops: &[environ::ConstOp]) -> u64 {
+        let value = self.eval_const_expr(ops);
+        let is_i64 = matches!(ops.last(), Some(environ::ConstOp::I64Const(_)));
+        if is_i64 {
+            value.get_i64().cast_unsigned()
+        } else {
+            u64::from(value.get_i32().cast_unsigned())
+        }
+    }
+
+    /// Whether an element segment was dropped.
+    pub fn is_elem_dropped(&self, elem: ElemIndex) -> bool {
+        self.dropped_elements.get(elem).copied().unwrap_or(true)
+    }
+}

@@ -1,0 +1,355 @@
+//! The builtins: `extern "C"` functions compiled code calls through the table the
+//! `VMContext` header points at, in `BuiltinFunction` order.
+//!
+//! They never unwind into compiled code. A failure is recorded for the current call
+//! into wasm and reported through the result (`0`, or `GROW_TRAPPED` for the grow
+//! builtins), after which compiled code calls `raise`; panics are caught here and
+//! resumed by `catch_traps`.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use environ::{
+    BuiltinFunction, DataIndex, ElemIndex, GROW_FAILED, GROW_TRAPPED, MemoryIndex, TableIndex,
+    TrapCode,
+};
+
+use crate::instance::Instance;
+use crate::store::HostError;
+use crate::table::TableElement;
+use crate::traphandlers::{self, record_panic, record_trap_code};
+use crate::vmcontext::VMContext;
+
+/// Runs a builtin's body, turning a panic into a recorded one and `on_panic`.
+fn guarded<R>(on_panic: R, body: impl FnOnce() -> R) -> R {
+    match panic::catch_unwind(AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => {
+            // Without an activation there is nobody to resume the panic; dropping it
+            // still returns the failure sentinel.
+            let _ = record_panic(payload);
+            on_panic
+        }
+    }
+}
+
+/// The instance calling a builtin.
+///
+/// # Safety
+///
+/// `vmctx` must be the calling instance's context, as compiled code passes it, and the
+/// instance must not be borrowed elsewhere during the builtin.
+unsafe fn caller<'a>(vmctx: *mut VMContext) -> core::pin::Pin<&'a mut Instance> {
+    // SAFETY: forwarded from the caller.
+    unsafe { Instance::from_vmctx(vmctx) }
+}
+
+/// `Ok(())` → 1; a trap code → recorded, 0.
+fn status(result: Result<(), TrapCode>) -> u32 {
+    match result {
+        Ok(()) => 1,
+        Err(code) => {
+            record_trap_code(code);
+            0
+        }
+    }
+}
+
+/// A grow result → the old size, `GROW_FAILED`, or a recorded host error and
+/// `GROW_TRAPPED`.
+fn grow_status(result: Result<Option<u64>, HostError>) -> u64 {
+    match result {
+        Ok(Some(old)) => old,
+        Ok(None) => GROW_FAILED.cast_unsigned(),
+        Err(error) => {
+            let _ = traphandlers::record_host_error(error);
+            GROW_TRAPPED.cast_unsigned()
+        }
+    }
+}
+
+fn trapped() -> u64 {
+    GROW_TRAPPED.cast_unsigned()
+}
+
+extern "C" fn memory_grow(vmctx: *mut VMContext, memory: u32, delta: u64) -> u64 {
+    guarded(trapped(), || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        grow_status(instance.memory_grow(MemoryIndex::from_u32(memory), delta))
+    })
+}
+
+extern "C" fn memory_fill(
+    vmctx: *mut VMContext,
+    memory: u32,
+    dst: u64,
+    byte: u32,
+    len: u64,
+) -> u32 {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        // `memory.fill` uses the low byte of its i32 operand.
+        let byte = byte.to_le_bytes()[0];
+        status(instance.memory_fill(MemoryIndex::from_u32(memory), dst, byte, len))
+    })
+}
+
+extern "C" fn memory_copy(
+    vmctx: *mut VMContext,
+    dst_memory: u32,
+    dst: u64,
+    src_memory: u32,
+    src: u64,
+    len: u64,
+) -> u32 {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        let (dst_memory, src_memory) = (
+            MemoryIndex::from_u32(dst_memory),
+            MemoryIndex::from_u32(src_memory),
+        );
+        status(instance.memory_copy(dst_memory, dst, src_memory, src, len))
+    })
+}
+
+extern "C" fn memory_init(
+    vmctx: *mut VMContext,
+    memory: u32,
+    data: u32,
+    dst: u64,
+    src: u32,
+    len: u32,
+) -> u32 {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        let (memory, data) = (MemoryIndex::from_u32(memory), DataIndex::from_u32(data));
+        status(instance.memory_init(memory, data, dst, src, len))
+    })
+}
+
+extern "C" fn data_drop(vmctx: *mut VMContext, data: u32) {
+    guarded((), || {
+        // SAFETY: compiled code passes its own vmctx.
+        unsafe { caller(vmctx) }.data_drop(DataIndex::from_u32(data));
+    });
+}
+
+extern "C" fn table_grow(vmctx: *mut VMContext, table: u32, delta: u64, init: usize) -> u64 {
+    guarded(trapped(), || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        let table = TableIndex::from_u32(table);
+        let init = TableElement::from_raw(init, instance.table_type(table).element);
+        let result = instance.table_grow(table, delta, init);
+        grow_status(result.map(|old| old.map(|old| old as u64)))
+    })
+}
+
+extern "C" fn table_fill(
+    vmctx: *mut VMContext,
+    table: u32,
+    dst: u64,
+    value: usize,
+    len: u64,
+) -> u32 {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        status(instance.table_fill(TableIndex::from_u32(table), dst, value, len))
+    })
+}
+
+extern "C" fn table_copy(
+    vmctx: *mut VMContext,
+    dst_table: u32,
+    src_table: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        let (dst_table, src_table) = (
+            TableIndex::from_u32(dst_table),
+            TableIndex::from_u32(src_table),
+        );
+        status(instance.table_copy(dst_table, src_table, dst, src, len))
+    })
+}
+
+extern "C" fn table_init(
+    vmctx: *mut VMContext,
+    table: u32,
+    elem: u32,
+    dst: u64,
+    src: u32,
+    len: u32,
+) -> u32 {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        let (table, elem) = (TableIndex::from_u32(table), ElemIndex::from_u32(elem));
+        status(instance.table_init(table, elem, dst, src, len))
+    })
+}
+
+extern "C" fn elem_drop(vmctx: *mut VMContext, elem: u32) {
+    guarded((), || {
+        // SAFETY: compiled code passes its own vmctx.
+        unsafe { caller(vmctx) }.elem_drop(ElemIndex::from_u32(elem));
+    });
+}
+
+extern "C" fn table_get_lazy_init_func_ref(vmctx: *mut VMContext, table: u32, index: u64) -> usize {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        instance.table_get_lazy_init_func_ref(TableIndex::from_u32(table), index)
+    })
+}
+
+/// Asks the store's hook; `Ok(false)` or no store traps with `code`.
+fn store_hook(
+    vmctx: *mut VMContext,
+    code: TrapCode,
+    hook: impl FnOnce(&mut dyn crate::StoreHooks) -> Result<bool, HostError>,
+) -> u32 {
+    guarded(0, || {
+        // SAFETY: compiled code passes its own vmctx.
+        let instance = unsafe { caller(vmctx) };
+        let result = match instance.store_hooks() {
+            // SAFETY: the store outlives its instances and is not borrowed while its
+            // wasm code runs (see `Instance::store_hooks`).
+            Some(mut store) => hook(unsafe { store.as_mut() }),
+            None => Ok(false),
+        };
+        match result {
+            Ok(true) => 1,
+            Ok(false) => status(Err(code)),
+            Err(error) => {
+                let _ = traphandlers::record_host_error(error);
+                0
+            }
+        }
+    })
+}
+
+extern "C" fn out_of_gas(vmctx: *mut VMContext) -> u32 {
+    store_hook(vmctx, TrapCode::OutOfFuel, |store| store.out_of_gas())
+}
+
+extern "C" fn new_epoch(vmctx: *mut VMContext) -> u32 {
+    store_hook(vmctx, TrapCode::Interrupt, |store| store.new_epoch())
+}
+
+extern "C" fn raise(_vmctx: *mut VMContext) {
+    // SAFETY: compiled code calls `raise` directly; everything between here and
+    // `catch_traps` is compiled code or this frame, none with destructors.
+    unsafe { traphandlers::raise() }
+}
+
+extern "C" fn ceil_f32(_vmctx: *mut VMContext, x: f32) -> f32 {
+    x.ceil()
+}
+
+extern "C" fn ceil_f64(_vmctx: *mut VMContext, x: f64) -> f64 {
+    x.ceil()
+}
+
+extern "C" fn floor_f32(_vmctx: *mut VMContext, x: f32) -> f32 {
+    x.floor()
+}
+
+extern "C" fn floor_f64(_vmctx: *mut VMContext, x: f64) -> f64 {
+    x.floor()
+}
+
+extern "C" fn trunc_f32(_vmctx: *mut VMContext, x: f32) -> f32 {
+    x.trunc()
+}
+
+extern "C" fn trunc_f64(_vmctx: *mut VMContext, x: f64) -> f64 {
+    x.trunc()
+}
+
+extern "C" fn nearest_f32(_vmctx: *mut VMContext, x: f32) -> f32 {
+    x.round_ties_even()
+}
+
+extern "C" fn nearest_f64(_vmctx: *mut VMContext, x: f64) -> f64 {
+    x.round_ties_even()
+}
+
+macro_rules! builtin_table {
+    ($(
+        $builtin:ident => $field:ident($($param:ty),*) $(-> $result:ty)?;
+    )*) => {
+        /// The builtin function table: one typed pointer per builtin, in
+        /// `BuiltinFunction` order, so compiled code finds builtin `i` at offset `i * 8`.
+        #[repr(C)]
+        pub(crate) struct VMBuiltinFunctionsArray {
+            $($field: extern "C" fn($($param),*) $(-> $result)?,)*
+        }
+
+        /// The one builtin table, shared by every instance.
+        pub(crate) static BUILTINS: VMBuiltinFunctionsArray = VMBuiltinFunctionsArray {
+            $($field,)*
+        };
+
+        impl VMBuiltinFunctionsArray {
+            /// The address of a builtin, for relocations.
+            pub(crate) fn address(&self, builtin: BuiltinFunction) -> usize {
+                match builtin {
+                    $(BuiltinFunction::$builtin => self.$field as usize,)*
+                }
+            }
+
+            /// Each builtin with its field offset and the signature of its Rust type.
+            #[cfg(test)]
+            fn declared() -> Vec<(BuiltinFunction, usize, environ::BuiltinSignature)> {
+                vec![$((
+                    BuiltinFunction::$builtin,
+                    core::mem::offset_of!(VMBuiltinFunctionsArray, $field),
+                    environ::BuiltinSignature {
+                        params: Box::leak(Box::new([$(<$param as tests::AbiType>::TYPE),*])),
+                        result: builtin_table!(@result $($result)?),
+                    },
+                )),*]
+            }
+        }
+    };
+    (@result) => { None };
+    (@result $result:ty) => { Some(<$result as tests::AbiType>::TYPE) };
+}
+
+builtin_table! {
+    MemoryGrow => memory_grow(*mut VMContext, u32, u64) -> u64;
+    MemoryFill => memory_fill(*mut VMContext, u32, u64, u32, u64) -> u32;
+    MemoryCopy => memory_copy(*mut VMContext, u32, u64, u32, u64, u64) -> u32;
+    MemoryInit => memory_init(*mut VMContext, u32, u32, u64, u32, u32) -> u32;
+    DataDrop => data_drop(*mut VMContext, u32);
+    TableGrow => table_grow(*mut VMContext, u32, u64, usize) -> u64;
+    TableFill => table_fill(*mut VMContext, u32, u64, usize, u64) -> u32;
+    TableCopy => table_copy(*mut VMContext, u32, u32, u64, u64, u64) -> u32;
+    TableInit => table_init(*mut VMContext, u32, u32, u64, u32, u32) -> u32;
+    ElemDrop => elem_drop(*mut VMContext, u32);
+    TableGetLazyInitFuncRef => table_get_lazy_init_func_ref(*mut VMContext, u32, u64) -> usize;
+    OutOfGas => out_of_gas(*mut VMContext) -> u32;
+    NewEpoch => new_epoch(*mut VMContext) -> u32;
+    Raise => raise(*mut VMContext);
+    CeilF32 => ceil_f32(*mut VMContext, f32) -> f32;
+    CeilF64 => ceil_f64(*mut VMContext, f64) -> f64;
+    FloorF32 => floor_f32(*mut VMContext, f32) -> f32;
+    FloorF64 => floor_f64(*mut VMContext, f64) -> f64;
+    TruncF32 => trunc_f32(*mut VMContext, f32) -> f32;
+    TruncF64 => trunc_f64(*mut VMContext, f64) -> f64;
+    NearestF32 => nearest_f32(*mut VMContext, f32) -> f32;
+    NearestF64 => nearest_f64(*mut VMContext, f64) -> f64;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Tests of catch_traps with hand-assembled code.
