@@ -159,6 +159,16 @@ pub(crate) fn trap_code(code: ir::TrapCode) -> Option<TrapCode> {
     })
 }
 
+/// A linked text section and its tables, sorted by code offset.
+pub(crate) struct LinkedText {
+    /// The code, every call patched.
+    pub(crate) text: Vec<u8>,
+    /// Every trap site.
+    pub(crate) trap_sites: Vec<TrapSite>,
+    /// Code offsets to wasm offsets.
+    pub(crate) address_map: Vec<AddressMapEntry>,
+}
+
 /// Lays functions out one after another and collects their metadata.
 #[derive(Default)]
 pub(crate) struct TextBuilder {
@@ -204,8 +214,7 @@ impl TextBuilder {
     pub(crate) fn finish(
         mut self,
         lookup: impl Fn(CallTarget) -> Option<u32>,
-        info: &mut CompiledModuleInfo,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<LinkedText, String> {
         for r in std::mem::take(&mut self.relocs) {
             let target = lookup(r.target)
                 .ok_or_else(|| format!("no code for call target {:?}", r.target))?;
@@ -213,9 +222,11 @@ impl TextBuilder {
         }
         self.traps.sort_by_key(|t| t.code_offset);
         self.address_map.sort_by_key(|e| e.code_offset);
-        info.trap_sites = self.traps;
-        info.address_map = self.address_map;
-        Ok(self.text)
+        Ok(LinkedText {
+            text: self.text,
+            trap_sites: self.traps,
+            address_map: self.address_map,
+        })
     }
 
     fn patch(&mut self, r: CallReloc, target: u32) -> Result<(), String> {
@@ -276,8 +287,7 @@ mod tests {
             ..FunctionCode::default()
         };
         text.append(&code, 16).unwrap();
-        let mut info = CompiledModuleInfo::default();
-        let bytes = text.finish(|_| Some(0), &mut info).unwrap();
+        let bytes = text.finish(|_| Some(0)).unwrap().text;
         assert_eq!(i32::from_le_bytes(bytes[1..5].try_into().unwrap()), -5);
     }
 }

@@ -202,75 +202,137 @@ impl Compiler {
         FunctionCode::new(code, &ctx.func).map_err(|m| codegen(index, m))
     }
 
-    /// Compiles the trampolines and lays everything out in one text section.
+    /// Compiles the trampolines and lays everything out in one text section: the bodies,
+    /// then the array-to-wasm, wasm-to-array and builtin trampolines.
     fn link(
         &self,
         env: &FuncEnv<'_>,
         bodies: &[FunctionCode],
     ) -> Result<(Vec<u8>, CompiledModuleInfo), CompileError> {
-        let module = env.module;
-        let align = self.isa.function_alignment().preferred;
-        let mut ctx = Context::new();
-        let mut builder_ctx = FunctionBuilderContext::new();
-        let mut text = TextBuilder::default();
+        let mut layout = Layout::new(self, env);
         let mut info = CompiledModuleInfo::default();
-        let link_error = |m: String| codegen(FuncIndex::from_u32(0), m);
         for code in bodies {
-            let wasm_call = text.append(code, align).map_err(link_error)?;
+            let wasm_call = layout.append(code)?;
             info.functions.push(CompiledFunction {
                 wasm_call,
                 array_call: None,
             });
         }
-        for defined in info.functions.keys().collect::<Vec<_>>() {
-            let index = module.func_index(defined);
-            if module.functions[index].func_ref.is_none() {
-                continue;
-            }
-            let func = trampolines::array_to_wasm(env, index, &mut builder_ctx);
-            let code = self.compile_function(&mut ctx, func, index)?;
-            info.functions[defined].array_call =
-                Some(text.append(&code, align).map_err(link_error)?);
-        }
-        let import_types: BTreeSet<TypeIndex> = module
-            .functions
-            .values()
-            .take(module.num_imported_funcs)
-            .map(|f| f.ty)
-            .collect();
-        for ty in import_types {
-            let func =
-                trampolines::wasm_to_array(env, &module.types[ty], ty.as_u32(), &mut builder_ctx);
-            let code = self.compile_function(&mut ctx, func, FuncIndex::from_u32(0))?;
-            info.wasm_to_array_trampolines
-                .push((ty, text.append(&code, align).map_err(link_error)?));
-        }
-        let builtins: BTreeSet<u32> = bodies
-            .iter()
-            .flat_map(FunctionCode::builtins_called)
-            .map(BuiltinFunction::index)
-            .collect();
-        let mut builtin_locs: Vec<Option<FunctionLoc>> = vec![None; BuiltinFunction::COUNT];
-        for index in builtins {
-            let builtin = BuiltinFunction::ALL[index as usize];
-            let func = trampolines::builtin(env, builtin, &mut builder_ctx);
-            let code = self.compile_function(&mut ctx, func, FuncIndex::from_u32(0))?;
-            builtin_locs[index as usize] = Some(text.append(&code, align).map_err(link_error)?);
-        }
+        layout.array_to_wasm_trampolines(&mut info)?;
+        layout.wasm_to_array_trampolines(&mut info)?;
+        let builtins = layout.builtin_trampolines(bodies)?;
+        let module = env.module;
         let functions = &info.functions;
         let lookup = |target: CallTarget| match target {
             CallTarget::Wasm(f) => module
                 .defined_func_index(f)
                 .and_then(|d| functions.get(d))
                 .map(|c| c.wasm_call.start),
-            CallTarget::Builtin(b) => builtin_locs[b.index() as usize].map(|l| l.start),
+            CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| l.start),
         };
-        let mut tables = CompiledModuleInfo::default();
-        let bytes = text.finish(lookup, &mut tables).map_err(link_error)?;
-        info.trap_sites = tables.trap_sites;
-        info.address_map = tables.address_map;
-        Ok((bytes, info))
+        let linked = layout.text.finish(lookup).map_err(link_error)?;
+        info.trap_sites = linked.trap_sites;
+        info.address_map = linked.address_map;
+        Ok((linked.text, info))
     }
+}
+
+/// The text section being laid out, with what compiling trampolines needs.
+struct Layout<'c, 'e> {
+    compiler: &'c Compiler,
+    env: &'c FuncEnv<'e>,
+    text: TextBuilder,
+    ctx: Context,
+    builder_ctx: FunctionBuilderContext,
+    align: u32,
+}
+
+impl<'c, 'e> Layout<'c, 'e> {
+    fn new(compiler: &'c Compiler, env: &'c FuncEnv<'e>) -> Self {
+        Self {
+            compiler,
+            env,
+            text: TextBuilder::default(),
+            ctx: Context::new(),
+            builder_ctx: FunctionBuilderContext::new(),
+            align: compiler.isa.function_alignment().preferred,
+        }
+    }
+
+    fn append(&mut self, code: &FunctionCode) -> Result<FunctionLoc, CompileError> {
+        self.text.append(code, self.align).map_err(link_error)
+    }
+
+    /// Compiles a trampoline and appends it; `owner` names it in errors.
+    fn append_function(
+        &mut self,
+        func: Function,
+        owner: FuncIndex,
+    ) -> Result<FunctionLoc, CompileError> {
+        let code = self.compiler.compile_function(&mut self.ctx, func, owner)?;
+        self.append(&code)
+    }
+
+    /// One array-to-wasm trampoline per defined function that escapes.
+    fn array_to_wasm_trampolines(
+        &mut self,
+        info: &mut CompiledModuleInfo,
+    ) -> Result<(), CompileError> {
+        let module = self.env.module;
+        for defined in info.functions.keys().collect::<Vec<_>>() {
+            let index = module.func_index(defined);
+            if module.functions[index].func_ref.is_none() {
+                continue;
+            }
+            let func = trampolines::array_to_wasm(self.env, index, &mut self.builder_ctx);
+            info.functions[defined].array_call = Some(self.append_function(func, index)?);
+        }
+        Ok(())
+    }
+
+    /// One wasm-to-array trampoline per signature that imported functions use.
+    fn wasm_to_array_trampolines(
+        &mut self,
+        info: &mut CompiledModuleInfo,
+    ) -> Result<(), CompileError> {
+        let module = self.env.module;
+        let imports = module.functions.values().take(module.num_imported_funcs);
+        let types: BTreeSet<TypeIndex> = imports.map(|f| f.ty).collect();
+        for ty in types {
+            let func = trampolines::wasm_to_array(
+                self.env,
+                &module.types[ty],
+                ty.as_u32(),
+                &mut self.builder_ctx,
+            );
+            let loc = self.append_function(func, FuncIndex::from_u32(0))?;
+            info.wasm_to_array_trampolines.push((ty, loc));
+        }
+        Ok(())
+    }
+
+    /// One trampoline per builtin the bodies call, indexed by `BuiltinFunction::index`.
+    fn builtin_trampolines(
+        &mut self,
+        bodies: &[FunctionCode],
+    ) -> Result<Vec<Option<FunctionLoc>>, CompileError> {
+        let used: BTreeSet<u32> = bodies
+            .iter()
+            .flat_map(FunctionCode::builtins_called)
+            .map(BuiltinFunction::index)
+            .collect();
+        let mut locs = vec![None; BuiltinFunction::COUNT];
+        for index in used {
+            let builtin = BuiltinFunction::ALL[index as usize];
+            let func = trampolines::builtin(self.env, builtin, &mut self.builder_ctx);
+            locs[index as usize] = Some(self.append_function(func, FuncIndex::from_u32(0))?);
+        }
+        Ok(locs)
+    }
+}
+
+fn link_error(message: String) -> CompileError {
+    codegen(FuncIndex::from_u32(0), message)
 }
 
 /// A fresh validator for a body. `FuncToValidate` is consumed by `into_validator`, so it is

@@ -75,3 +75,25 @@ fn codegen_error(message: String) -> CompileError {
         message: format!("host ISA: {message}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_isa_keeps_frame_pointers_and_verifies_in_debug_builds() {
+        let isa = host_isa(OptLevel::SpeedAndSize).unwrap();
+        let flags = isa.flags();
+        assert!(flags.preserve_frame_pointers());
+        assert_eq!(flags.enable_verifier(), cfg!(debug_assertions));
+        assert_eq!(flags.opt_level(), settings::OptLevel::SpeedAndSize);
+        assert!(!flags.enable_probestack());
+    }
+
+    #[test]
+    fn every_opt_level_is_a_valid_setting() {
+        for opt in [OptLevel::None, OptLevel::Speed, OptLevel::SpeedAndSize] {
+            host_isa(opt).unwrap();
+        }
+    }
+}

@@ -55,3 +55,39 @@ impl ControlFrame {
 pub(crate) fn block_args(values: &[Value]) -> Vec<BlockArg> {
     values.iter().map(|&v| BlockArg::Value(v)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::entity::EntityRef;
+
+    fn frame(kind: FrameKind) -> ControlFrame {
+        ControlFrame {
+            kind,
+            dest: Block::new(9),
+            num_params: 1,
+            num_results: 2,
+            base: 0,
+            dest_reached: false,
+        }
+    }
+
+    #[test]
+    fn branches_to_a_loop_go_to_its_header_with_its_parameters() {
+        let header = Block::new(3);
+        assert_eq!(
+            frame(FrameKind::Loop { header }).branch_target(),
+            (header, 1)
+        );
+    }
+
+    #[test]
+    fn branches_to_a_block_or_if_go_to_its_exit_with_its_results() {
+        assert_eq!(frame(FrameKind::Block).branch_target(), (Block::new(9), 2));
+        let if_frame = frame(FrameKind::If {
+            else_block: Block::new(4),
+            has_else: false,
+        });
+        assert_eq!(if_frame.branch_target(), (Block::new(9), 2));
+    }
+}
