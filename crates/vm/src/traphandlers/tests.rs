@@ -1,1 +1,186 @@
-//! Tests of catch_traps with hand-assembled code.
+//! `catch_traps` against real faults: hand-assembled x86-64 code published with a trap
+//! table, faulting with SIGILL, SIGSEGV and SIGFPE, and the stack limit.
+
+use core::ptr::NonNull;
+use std::sync::Arc;
+
+use environ::{
+    CompiledFunction, CompiledModuleInfo, FunctionLoc, Limits, MemoryType, TrapCode, TrapSite,
+    Tunables,
+};
+
+use super::{catch_traps, record_host_error};
+use crate::code_memory::CodeMemory;
+use crate::memory::LinearMemory;
+use crate::test_support::TestStore;
+use crate::trap::Trap;
+use crate::vmcontext::VMStoreContext;
+
+/// `push rbp; mov rbp, rsp; ud2`
+const UD2_WITH_FRAME: &[u8] = &[0x55, 0x48, 0x89, 0xe5, 0x0f, 0x0b];
+/// `mov rax, [rdi]; ret`
+const LOAD: &[u8] = &[0x48, 0x8b, 0x07, 0xc3];
+/// `xor edx, edx; mov eax, 1; xor ecx, ecx; div ecx; ret`
+const DIVIDE_BY_ZERO: &[u8] = &[
+    0x31, 0xd2, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x31, 0xc9, 0xf7, 0xf1, 0xc3,
+];
+/// `cmp rsp, [rdi + 16]; jae ok; ud2; ok: ret`: a prologue's stack-limit check with
+/// `rdi` pointing at a `VMStoreContext`.
+const STACK_CHECK: &[u8] = &[0x48, 0x3b, 0x67, 0x10, 0x73, 0x02, 0x0f, 0x0b, 0xc3];
+
+/// Publishes `code` as one function with the given trap sites.
+fn publish(code: &[u8], traps: &[(u32, TrapCode)]) -> CodeMemory {
+    let mut info = CompiledModuleInfo::default();
+    info.functions.push(CompiledFunction {
+        wasm_call: FunctionLoc {
+            start: 0,
+            length: u32::try_from(code.len()).unwrap(),
+        },
+        array_call: None,
+    });
+    info.trap_sites = traps
+        .iter()
+        .map(|&(code_offset, code)| TrapSite { code_offset, code })
+        .collect();
+    CodeMemory::publish(code, Arc::new(info)).unwrap()
+}
+
+/// Calls the published code as `extern "C" fn(usize) -> u64` inside `catch_traps`.
+fn call(store: &TestStore, code: &CodeMemory, max_stack: usize, arg: usize) -> Result<u64, Trap> {
+    // SAFETY: every test's code is a complete function of this signature.
+    let function: unsafe extern "C" fn(usize) -> u64 =
+        unsafe { core::mem::transmute(code.text_start()) };
+    let mut result = 0;
+    // SAFETY: the store context outlives the call; nothing in the closure needs
+    // dropping when a trap abandons it.
+    unsafe {
+        catch_traps(store.context_ptr(), max_stack, || {
+            result = function(arg);
+            true
+        })
+    }?;
+    Ok(result)
+}
+
+#[test]
+fn an_unreachable_trap_becomes_a_trap_with_its_pc_and_frame_and_the_process_goes_on() {
+    let store = TestStore::new();
+    let code = publish(UD2_WITH_FRAME, &[(4, TrapCode::UnreachableCodeReached)]);
+    for _ in 0..3 {
+        let trap = call(&store, &code, 1 << 20, 0).unwrap_err();
+        assert_eq!(trap.code(), Some(TrapCode::UnreachableCodeReached));
+        assert_eq!(trap.pc(), Some(code.text_start() + 4));
+        assert!(trap.fp().is_some_and(|fp| fp != 0));
+        let frames = trap.backtrace();
+        assert!(!frames.is_empty());
+        assert_eq!(frames[0].pc, code.text_start() + 4);
+        assert_eq!(frames[0].text_start, code.text_start());
+        assert_eq!(frames[0].func.as_u32(), 0);
+    }
+    assert_eq!(store.context.stack_limit.get(), usize::MAX);
+}
+
+#[test]
+fn a_load_from_a_guard_page_is_an_out_of_bounds_memory_access() {
+    let store = TestStore::new();
+    let code = publish(LOAD, &[(0, TrapCode::MemoryOutOfBounds)]);
+    let ty = MemoryType {
+        limits: Limits {
+            minimum: 1,
+            maximum: None,
+        },
+        shared: false,
+        memory64: false,
+    };
+    let mut memory = LinearMemory::new(ty, &Tunables::default(), None).unwrap();
+    memory.data_mut()[..8].copy_from_slice(&42_u64.to_le_bytes());
+    let base = memory.base() as usize;
+    assert_eq!(call(&store, &code, 1 << 20, base).unwrap(), 42);
+    let trap = call(&store, &code, 1 << 20, base + (1 << 16)).unwrap_err();
+    assert_eq!(trap.code(), Some(TrapCode::MemoryOutOfBounds));
+    let trap = call(&store, &code, 1 << 20, base + (1 << 32)).unwrap_err();
+    assert_eq!(trap.code(), Some(TrapCode::MemoryOutOfBounds));
+}
+
+#[test]
+fn integer_division_by_zero_is_caught_from_sigfpe() {
+    let store = TestStore::new();
+    let code = publish(DIVIDE_BY_ZERO, &[(9, TrapCode::IntegerDivisionByZero)]);
+    let trap = call(&store, &code, 1 << 20, 0).unwrap_err();
+    assert_eq!(trap.code(), Some(TrapCode::IntegerDivisionByZero));
+    assert_eq!(trap.pc(), Some(code.text_start() + 9));
+}
+
+#[test]
+fn the_stack_limit_turns_deep_stacks_into_stack_overflow() {
+    let store = TestStore::new();
+    let code = publish(STACK_CHECK, &[(6, TrapCode::StackOverflow)]);
+    let context = store.context_ptr().as_ptr() as usize;
+    assert!(call(&store, &code, 1 << 20, context).is_ok());
+    let trap = call(&store, &code, 0, context).unwrap_err();
+    assert_eq!(trap.code(), Some(TrapCode::StackOverflow));
+}
+
+#[test]
+fn the_stack_limit_is_set_on_first_entry_and_restored_on_exit() {
+    let store = TestStore::new();
+    let context: NonNull<VMStoreContext> = store.context_ptr();
+    let mut limits = (0, 0);
+    // SAFETY: the store context outlives both calls; the closures own nothing.
+    let result = unsafe {
+        catch_traps(context, 1 << 20, || {
+            limits.0 = store.context.stack_limit.get();
+            catch_traps(context, 1 << 10, || {
+                limits.1 = store.context.stack_limit.get();
+                true
+            })
+            .is_ok()
+        })
+    };
+    assert!(result.is_ok());
+    let here = super::stack_pointer();
+    assert!(limits.0 < here && limits.0 > here - (2 << 20));
+    assert_eq!(limits.0, limits.1);
+    assert_eq!(store.context.stack_limit.get(), usize::MAX);
+}
+
+#[test]
+fn a_trap_in_a_nested_call_returns_to_the_innermost_catch_traps() {
+    let store = TestStore::new();
+    let code = publish(UD2_WITH_FRAME, &[(4, TrapCode::UnreachableCodeReached)]);
+    let mut inner = None;
+    // SAFETY: the store context outlives the call; the closure owns nothing.
+    let outer = unsafe {
+        catch_traps(store.context_ptr(), 1 << 20, || {
+            inner = Some(call(&store, &code, 1 << 20, 0));
+            true
+        })
+    };
+    assert!(outer.is_ok());
+    let inner = inner.unwrap().unwrap_err();
+    assert_eq!(inner.code(), Some(TrapCode::UnreachableCodeReached));
+}
+
+#[test]
+fn a_host_error_recorded_before_returning_false_comes_back_unchanged() {
+    let store = TestStore::new();
+    // SAFETY: the store context outlives the call; the closure owns nothing.
+    let trap = unsafe {
+        catch_traps(store.context_ptr(), 1 << 20, || {
+            record_host_error("host failed".into()).unwrap();
+            false
+        })
+    }
+    .unwrap_err();
+    assert_eq!(trap.code(), None);
+    assert_eq!(trap.to_string(), "host failed");
+    assert!(record_host_error("outside".into()).is_err());
+}
+
+#[test]
+fn returning_false_without_a_recorded_trap_is_reported_not_ignored() {
+    let store = TestStore::new();
+    // SAFETY: the store context outlives the call; the closure owns nothing.
+    let result = unsafe { catch_traps(store.context_ptr(), 1 << 20, || false) };
+    assert!(result.is_err());
+}
