@@ -225,8 +225,9 @@ impl Instance {
         }
     }
 
-    /// The defined memory whose VMContext definition is `definition`.
-    fn defined_memory_index_of(
+    /// The defined memory whose VMContext definition is `definition` (as an
+    /// [`Export::Memory`] names it).
+    pub fn defined_memory_index_of(
         &self,
         definition: *mut VMMemoryDefinition,
     ) -> Option<DefinedMemoryIndex> {
@@ -236,8 +237,9 @@ impl Instance {
         })
     }
 
-    /// The defined table whose VMContext definition is `definition`.
-    fn defined_table_index_of(
+    /// The defined table whose VMContext definition is `definition` (as an
+    /// [`Export::Table`] names it).
+    pub fn defined_table_index_of(
         &self,
         definition: *mut VMTableDefinition,
     ) -> Option<DefinedTableIndex> {

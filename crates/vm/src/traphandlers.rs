@@ -92,6 +92,30 @@ fn stack_pointer() -> usize {
     core::hint::black_box(&raw const marker) as usize
 }
 
+/// The store's frame records of an enclosing call into wasm, put aside while a nested
+/// call runs so a backtrace never follows frames of another activation.
+struct FrameRecords {
+    exit_fp: usize,
+    exit_pc: usize,
+    entry_fp: usize,
+}
+
+impl FrameRecords {
+    fn take(store: &VMStoreContext) -> Self {
+        Self {
+            exit_fp: store.last_wasm_exit_fp.replace(0),
+            exit_pc: store.last_wasm_exit_pc.replace(0),
+            entry_fp: store.last_wasm_entry_fp.replace(0),
+        }
+    }
+
+    fn restore(self, store: &VMStoreContext) {
+        store.last_wasm_exit_fp.set(self.exit_fp);
+        store.last_wasm_exit_pc.set(self.exit_pc);
+        store.last_wasm_entry_fp.set(self.entry_fp);
+    }
+}
+
 struct Payload<F> {
     body: Option<F>,
     result: Option<std::thread::Result<bool>>,
@@ -139,6 +163,7 @@ pub unsafe fn catch_traps<F: FnOnce() -> bool>(
             .stack_limit
             .set(stack_pointer().saturating_sub(max_wasm_stack));
     }
+    let saved_frames = FrameRecords::take(store_ref);
     let activation = Activation {
         jmp_buf: Cell::new(ptr::null()),
         pending: UnsafeCell::new(None),
@@ -160,6 +185,7 @@ pub unsafe fn catch_traps<F: FnOnce() -> bool>(
         );
     }
     ACTIVATION.with(|a| a.set(activation.previous));
+    saved_frames.restore(store_ref);
     if outermost {
         store_ref.stack_limit.set(usize::MAX);
     }

@@ -184,3 +184,61 @@ fn returning_false_without_a_recorded_trap_is_reported_not_ignored() {
     let result = unsafe { catch_traps(store.context_ptr(), 1 << 20, || false) };
     assert!(result.is_err());
 }
+
+/// Code that calls `OutOfGas` through the builtin table in its `vmctx` (in `rdi`) and
+/// `Raise` when that reports a trap, the way compiled code does, recording its frame
+/// pointer and the call's return address in the store context first. Returns the code
+/// and the offset of that return address.
+fn out_of_gas_caller(offsets: &environ::VMOffsets) -> (Vec<u8>, usize) {
+    use environ::BuiltinFunction;
+    let byte = |offset: u32| u8::try_from(offset).unwrap();
+    let table = byte(offsets.vmctx_builtin_functions());
+    let slot = |builtin: BuiltinFunction| (builtin.index() * 8).to_le_bytes();
+    let mut code = vec![0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x08];
+    code.extend([0x48, 0x89, 0xfb]); // mov rbx, rdi
+    code.extend([0x48, 0x8b, 0x4f, byte(offsets.vmctx_store_context())]); // mov rcx, [rdi + store]
+    code.extend([
+        0x48,
+        0x89,
+        0x69,
+        byte(offsets.vmstore_context_last_wasm_exit_fp()),
+    ]); // mov [rcx + exit_fp], rbp
+    code.extend([0x48, 0x8d, 0x15, 14, 0, 0, 0]); // lea rdx, [rip + 14]: the return address below
+    code.extend([
+        0x48,
+        0x89,
+        0x51,
+        byte(offsets.vmstore_context_last_wasm_exit_pc()),
+    ]); // mov [rcx + exit_pc], rdx
+    code.extend([0x48, 0x8b, 0x47, table]); // mov rax, [rdi + table]
+    code.extend([0xff, 0x90]); // call [rax + slot]
+    code.extend(slot(BuiltinFunction::OutOfGas));
+    let return_address = code.len();
+    code.extend([0x85, 0xc0, 0x75, 0x0f]); // test eax, eax; jnz done
+    code.extend([0x48, 0x89, 0xdf]); // mov rdi, rbx
+    code.extend([0x48, 0x8b, 0x43, table]); // mov rax, [rbx + table]
+    code.extend([0xff, 0x90]); // call [rax + slot]
+    code.extend(slot(BuiltinFunction::Raise));
+    code.extend([0x0f, 0x0b]); // ud2
+    code.extend([0x48, 0x83, 0xc4, 0x08, 0x5b, 0x5d, 0xc3]); // done: epilogue
+    (code, return_address)
+}
+
+#[test]
+fn code_calling_a_failing_builtin_and_raise_unwinds_with_the_builtins_trap() {
+    use crate::instance::ResolvedImports;
+    use crate::test_support::module;
+
+    let store = TestStore::new();
+    let handle = store.instantiate(&module("(module)"), ResolvedImports::default());
+    let (bytes, return_address) = out_of_gas_caller(handle.instance().offsets());
+    let code = publish(&bytes, &[]);
+    let trap = call(&store, &code, 1 << 20, handle.vmctx() as usize).unwrap_err();
+    assert_eq!(trap.code(), Some(TrapCode::OutOfFuel));
+    assert_eq!(trap.pc(), None);
+    let frames = trap.backtrace();
+    assert!(!frames.is_empty());
+    assert_eq!(frames[0].pc, code.text_start() + return_address);
+    assert_eq!(frames[0].func.as_u32(), 0);
+    assert_eq!(store.context.last_wasm_exit_pc.get(), 0);
+}
