@@ -3,7 +3,7 @@
 //! claims a fault only when this thread is inside `catch_traps` and the pc is a trap
 //! site of registered code; every other fault goes to the handler installed before.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use std::io;
 use std::sync::OnceLock;
 
@@ -58,6 +58,9 @@ impl Drop for AltStack {
 
 thread_local! {
     static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
+    /// Whether this thread's alternate stack is known to be large enough, so the
+    /// check costs one system call per thread rather than one per call into wasm.
+    static ALT_STACK_READY: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Gives this thread an alternate signal stack of at least `ALT_STACK_SIZE` bytes,
@@ -65,7 +68,11 @@ thread_local! {
 /// faults are then handled on the thread's own stack, which works except for a host
 /// stack overflow.
 pub(super) fn ensure_sigaltstack() {
+    if ALT_STACK_READY.get() {
+        return;
+    }
     if sys::current_sigaltstack_size() >= ALT_STACK_SIZE {
+        ALT_STACK_READY.set(true);
         return;
     }
     let page = sys::page_size();
@@ -84,6 +91,7 @@ pub(super) fn ensure_sigaltstack() {
         ALT_STACK.with(|stack| {
             *stack.borrow_mut() = Some(AltStack { _mapping: mapping });
         });
+        ALT_STACK_READY.set(true);
     }
 }
 
