@@ -103,7 +103,9 @@ impl LinearMemory {
         let total = reservation
             .checked_add(guard)
             .ok_or_else(|| limit_error("memory reservation plus guard overflows".into()))?;
-        let mmap = Mmap::reserve(total).map_err(InstantiationError::Resource)?;
+        // A zero-byte memory with no guard still gets one page, so its base is a real
+        // mapping that faults.
+        let mmap = Mmap::reserve(total.max(1)).map_err(InstantiationError::Resource)?;
         Ok(Self {
             mmap,
             ty,
@@ -347,6 +349,21 @@ mod tests {
             LinearMemory::new(memory_type(1, None), &Tunables::default(), Some(&mut Deny)).unwrap();
         assert_eq!(memory.grow(1, Some(&mut Deny)).unwrap(), None);
         assert_eq!(memory.pages(), 1);
+    }
+
+    #[test]
+    fn an_empty_memory_without_reservation_or_guard_still_maps_and_grows_by_moving() {
+        let tunables = Tunables {
+            memory_reservation: 0,
+            memory_guard_size: 0,
+            memory_may_move: true,
+            ..Tunables::default_for_host()
+        };
+        let mut memory = LinearMemory::new(memory_type(0, Some(1)), &tunables, None).unwrap();
+        assert!(memory.data().is_empty());
+        assert_eq!(memory.grow(1, None).unwrap(), Some(0));
+        assert_eq!(memory.data().len(), PAGE);
+        assert_eq!(memory.grow(1, None).unwrap(), None);
     }
 
     #[test]
