@@ -13,7 +13,9 @@ use crate::instance::{
     InstantiationError, OnDemandInstanceAllocator, ResolvedImports,
 };
 use crate::store::StoreHooks;
-use crate::vmcontext::{VMContext, VMSharedTypeIndex, VMStoreContext, VMWasmCallFunction};
+use crate::vmcontext::{
+    VMArrayCallFunction, VMContext, VMSharedTypeIndex, VMStoreContext, VMWasmCallFunction,
+};
 
 /// Translates wat into a module.
 pub(crate) fn module(wat: &str) -> Arc<Module> {
@@ -34,6 +36,10 @@ pub(crate) unsafe extern "C" fn stub_array_call(
 ) -> bool {
     true
 }
+
+/// `stub_array_call` as one pointer value: function addresses are not unique in
+/// optimised builds, so tests compare against this copy.
+pub(crate) static STUB_ARRAY_CALL: VMArrayCallFunction = stub_array_call;
 
 /// A body address no test ever calls.
 pub(crate) fn stub_wasm_call() -> NonNull<VMWasmCallFunction> {
@@ -71,7 +77,7 @@ impl TestStore {
             .num_defined_funcs())
             .map(|_| DefinedFunctionCode {
                 wasm_call: stub_wasm_call(),
-                array_call: Some(stub_array_call),
+                array_call: Some(STUB_ARRAY_CALL),
             })
             .collect();
         let type_ids: Arc<[VMSharedTypeIndex]> = (0..module.types.len())

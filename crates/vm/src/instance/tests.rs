@@ -14,7 +14,7 @@ use super::{Export, InstanceHandle, InstantiationError, ResolvedImports};
 use crate::libcalls::BUILTINS;
 use crate::store::{HostError, ResourceLimiter, StoreHooks};
 use crate::table::TableElement;
-use crate::test_support::{TestStore, module, stub_array_call, stub_wasm_call};
+use crate::test_support::{STUB_ARRAY_CALL, TestStore, module, stub_wasm_call};
 use crate::vmcontext::{
     VMFunctionImport, VMGlobalImport, VMMemoryDefinition, VMMemoryImport, VMSharedTypeIndex,
     VMStoreContext, VMTableDefinition, VMTableImport,
@@ -211,7 +211,7 @@ fn func_refs_describe_defined_and_imported_functions() {
     assert_eq!(local.wasm_call, Some(stub_wasm_call()));
     assert_eq!(
         local.array_call as *const () as usize,
-        stub_array_call as *const () as usize
+        STUB_ARRAY_CALL as *const () as usize
     );
     assert_eq!(imported.vmctx, exporter.vmctx());
     assert_eq!(imported.type_index, VMSharedTypeIndex(100));
