@@ -3,7 +3,9 @@
 //! Run with `BLESS=1` to rewrite the expected text after an intended change.
 //!
 //! The expected text is for a 64-bit host with the System V calling convention (builtin
-//! signatures show it), with `Tunables::default()`.
+//! signatures show it). Tunables start from `Tunables::default()`; a line `;;! option` at
+//! the top of a file changes one: `consume_fuel`, `epoch_interruption`,
+//! `explicit_bounds_checks` (no signal-based traps) or `eager_tables` (no lazy init).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
     for path in &files {
         let text = std::fs::read_to_string(path).expect("readable test file");
         let (input, expected) = split(&text);
-        let actual = match clif_of(input) {
+        let actual = match tunables_of(input).and_then(|t| clif_of(input, t)) {
             Ok(clif) => clif,
             Err(e) => format!("error: {e}\n"),
         };
@@ -72,11 +74,26 @@ fn split(text: &str) -> (&str, String) {
     )
 }
 
+/// The tunables a test asks for with `;;! option` lines.
+fn tunables_of(input: &str) -> Result<Tunables, Box<dyn std::error::Error>> {
+    let mut tunables = Tunables::default();
+    for option in input.lines().filter_map(|l| l.strip_prefix(";;! ")) {
+        match option.trim() {
+            "consume_fuel" => tunables.consume_fuel = true,
+            "epoch_interruption" => tunables.epoch_interruption = true,
+            "explicit_bounds_checks" => tunables.signals_based_traps = false,
+            "eager_tables" => tunables.table_lazy_init = false,
+            other => return Err(format!("unknown option `{other}`").into()),
+        }
+    }
+    Ok(tunables)
+}
+
 /// The CLIF of every defined function of a module, one after another.
-fn clif_of(input: &str) -> Result<String, Box<dyn std::error::Error>> {
+fn clif_of(input: &str, tunables: Tunables) -> Result<String, Box<dyn std::error::Error>> {
     let wasm = wat::parse_str(input)?;
     let translation = translate_module(&wasm, Features::default())?;
-    let compiler = Compiler::new(Tunables::default(), OptLevel::None)?;
+    let compiler = Compiler::new(tunables, OptLevel::None)?;
     let mut out = String::new();
     for i in 0..translation.function_bodies.len() {
         let index = DefinedFuncIndex::from_u32(u32::try_from(i)?);
