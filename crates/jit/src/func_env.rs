@@ -103,14 +103,28 @@ impl<'m> FuncEnv<'m> {
         sig
     }
 
-    /// Loads a pointer-sized field at `base + offset`.
+    /// Loads a pointer-sized field at `base + offset` that may change while the function
+    /// runs (a memory's length, a table's base and size).
     pub(crate) fn load_ptr(&self, b: &mut FunctionBuilder<'_>, base: Value, offset: u32) -> Value {
         b.ins().load(self.ptr, trusted(), base, to_offset(offset))
     }
 
+    /// Loads a pointer-sized field of the `VMContext` (or of something it points at) that
+    /// never changes after instantiation, such as the store context or an import. Cranelift
+    /// may merge such loads and hoist them out of loops.
+    pub(crate) fn load_immutable_ptr(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        base: Value,
+        offset: u32,
+    ) -> Value {
+        let flags = trusted().with_readonly().with_can_move();
+        b.ins().load(self.ptr, flags, base, to_offset(offset))
+    }
+
     /// The `*mut VMStoreContext` of the instance whose context is `vmctx`.
     pub(crate) fn store_context(&self, b: &mut FunctionBuilder<'_>, vmctx: Value) -> Value {
-        self.load_ptr(b, vmctx, self.offsets.vmctx_store_context())
+        self.load_immutable_ptr(b, vmctx, self.offsets.vmctx_store_context())
     }
 
     /// Calls a builtin directly through the table in `vmctx`, without recording an exit
@@ -122,9 +136,9 @@ impl<'m> FuncEnv<'m> {
         builtin: BuiltinFunction,
         args: &[Value],
     ) -> Option<Value> {
-        let table = self.load_ptr(b, vmctx, self.offsets.vmctx_builtin_functions());
+        let table = self.load_immutable_ptr(b, vmctx, self.offsets.vmctx_builtin_functions());
         let slot = builtin.index() * u32::from(self.offsets.pointer_size());
-        let callee = self.load_ptr(b, table, slot);
+        let callee = self.load_immutable_ptr(b, table, slot);
         let sig = b.import_signature(self.builtin_signature(builtin));
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(vmctx);
@@ -144,13 +158,13 @@ impl<'m> FuncEnv<'m> {
         match self.module.defined_memory_index(memory) {
             None => {
                 let import = o.vmctx_vmmemory_import(memory) + o.vmmemory_import_from();
-                (self.load_ptr(b, vmctx, import), 0)
+                (self.load_immutable_ptr(b, vmctx, import), 0)
             }
             Some(defined) => match self.module.owned_memory_index(defined) {
                 Some(owned) => (vmctx, o.vmctx_vmmemory_definition(owned)),
                 None => {
                     let pointer = o.vmctx_vmmemory_pointer(defined);
-                    (self.load_ptr(b, vmctx, pointer), 0)
+                    (self.load_immutable_ptr(b, vmctx, pointer), 0)
                 }
             },
         }
@@ -164,7 +178,13 @@ impl<'m> FuncEnv<'m> {
         memory: MemoryIndex,
     ) -> Value {
         let (def, offset) = self.memory_definition(b, vmctx, memory);
-        self.load_ptr(b, def, offset + self.offsets.vmmemory_definition_base())
+        let field = offset + self.offsets.vmmemory_definition_base();
+        // A memory that may not move keeps its base for the instance's whole life.
+        if self.tunables.memory_may_move {
+            self.load_ptr(b, def, field)
+        } else {
+            self.load_immutable_ptr(b, def, field)
+        }
     }
 
     /// Loads a memory's current length in bytes.
@@ -190,7 +210,7 @@ impl<'m> FuncEnv<'m> {
         match self.module.defined_table_index(table) {
             None => {
                 let import = o.vmctx_vmtable_import(table) + o.vmtable_import_from();
-                (self.load_ptr(b, vmctx, import), 0)
+                (self.load_immutable_ptr(b, vmctx, import), 0)
             }
             Some(defined) => (vmctx, o.vmctx_vmtable_definition(defined)),
         }
@@ -207,7 +227,7 @@ impl<'m> FuncEnv<'m> {
         match self.module.defined_global_index(global) {
             None => {
                 let import = o.vmctx_vmglobal_import(global) + o.vmglobal_import_from();
-                (self.load_ptr(b, vmctx, import), 0)
+                (self.load_immutable_ptr(b, vmctx, import), 0)
             }
             Some(defined) => (vmctx, o.vmctx_vmglobal_definition(defined)),
         }

@@ -390,7 +390,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             self.call_builtin_when(out, BuiltinFunction::OutOfGas);
         }
         if self.env.tunables.epoch_interruption {
-            let counter_ptr = self.env.load_ptr(
+            let counter_ptr = self.env.load_immutable_ptr(
                 &mut self.builder,
                 self.vmctx,
                 self.env.offsets.vmctx_epoch_counter(),

@@ -21,10 +21,12 @@ impl FuncTranslator<'_, '_> {
             let import = o.vmctx_vmfunction_import(func);
             let code_field = import + o.vmfunction_import_wasm_call();
             let vmctx_field = import + o.vmfunction_import_vmctx();
-            let code = self.env.load_ptr(&mut self.builder, self.vmctx, code_field);
-            let callee_vmctx = self
+            let code = self
                 .env
-                .load_ptr(&mut self.builder, self.vmctx, vmctx_field);
+                .load_immutable_ptr(&mut self.builder, self.vmctx, code_field);
+            let callee_vmctx =
+                self.env
+                    .load_immutable_ptr(&mut self.builder, self.vmctx, vmctx_field);
             let sig = self.builder.import_signature(self.env.wasm_signature(ty));
             let all = self.call_args(callee_vmctx, &args);
             let call = self.builder.ins().call_indirect(sig, code, &all);
@@ -76,10 +78,10 @@ impl FuncTranslator<'_, '_> {
         let o = &self.env.offsets;
         let ids = self
             .env
-            .load_ptr(&mut self.builder, self.vmctx, o.vmctx_type_ids());
+            .load_immutable_ptr(&mut self.builder, self.vmctx, o.vmctx_type_ids());
         let expected = self.builder.ins().load(
             types::I32,
-            trusted().with_readonly(),
+            trusted().with_readonly().with_can_move(),
             ids,
             to_offset(ty.as_u32() * 4),
         );

@@ -44,8 +44,8 @@
 ;;
 ;;                                 block4(v13: i64):
 ;; @0029                               trapz v13, user6
-;; @0029                               v21 = load.i64 notrap aligned v0+32
-;; @0029                               v22 = load.i32 notrap aligned readonly v21
+;; @0029                               v21 = load.i64 notrap aligned readonly can_move v0+32
+;; @0029                               v22 = load.i32 notrap aligned readonly can_move v21
 ;; @0029                               v23 = load.i32 notrap aligned v13+16
 ;; @0029                               v24 = icmp eq v22, v23
 ;; @0029                               trapz v24, user7

@@ -27,7 +27,7 @@
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
 ;;                                     v42 -> v2
 ;;                                     v43 -> v2
-;;                                     v3 = load.i64 notrap aligned v0+8
+;;                                     v3 = load.i64 notrap aligned readonly can_move v0+8
 ;;                                     v4 = load.i64 notrap aligned v3
 ;;                                     v5 = iconst.i64 0
 ;;                                     v6 = icmp sge v4, v5  ; v5 = 0
@@ -47,9 +47,9 @@
 ;;                                     jump block3
 ;;
 ;;                                 block3:
-;;                                     v10 = load.i64 notrap aligned v0+24
+;;                                     v10 = load.i64 notrap aligned readonly can_move v0+24
 ;;                                     v11 = load.i64 notrap aligned v10
-;;                                     v12 = load.i64 notrap aligned v0+8
+;;                                     v12 = load.i64 notrap aligned readonly can_move v0+8
 ;;                                     v13 = load.i64 notrap aligned v12+8
 ;;                                     v14 = icmp uge v11, v13
 ;;                                     brif v14, block6, block7
@@ -73,7 +73,7 @@
 ;;                                 block10(v41: i32):
 ;;                                     v40 -> v41
 ;;                                     v44 -> v41
-;; @0018                               v18 = load.i64 notrap aligned v0+8
+;; @0018                               v18 = load.i64 notrap aligned readonly can_move v0+8
 ;; @0018                               v19 = load.i64 notrap aligned v18
 ;; @0018                               v20 = iconst.i64 0
 ;; @0018                               v21 = icmp sge v19, v20  ; v20 = 0
@@ -93,9 +93,9 @@
 ;; @0018                               jump block13
 ;;
 ;;                                 block13:
-;; @0018                               v25 = load.i64 notrap aligned v0+24
+;; @0018                               v25 = load.i64 notrap aligned readonly can_move v0+24
 ;; @0018                               v26 = load.i64 notrap aligned v25
-;; @0018                               v27 = load.i64 notrap aligned v0+8
+;; @0018                               v27 = load.i64 notrap aligned readonly can_move v0+8
 ;; @0018                               v28 = load.i64 notrap aligned v27+8
 ;; @0018                               v29 = icmp uge v26, v28
 ;; @0018                               brif v29, block16, block17(v41)
@@ -116,7 +116,7 @@
 ;;                                 block17(v33: i32):
 ;; @001c                               v34 = iconst.i32 1
 ;; @001e                               v35 = isub v33, v34  ; v34 = 1
-;; @0021                               v36 = load.i64 notrap aligned v0+8
+;; @0021                               v36 = load.i64 notrap aligned readonly can_move v0+8
 ;; @0021                               v37 = load.i64 notrap aligned v36
 ;; @0021                               v38 = iconst.i64 5
 ;; @0021                               v39 = iadd v37, v38  ; v38 = 5
