@@ -223,13 +223,21 @@ fn fuel_cost(op: &Operator<'_>) -> i64 {
 
 /// Operators of proposals beyond scalar Wasm 2.0 (SIMD, threads, tail calls, GC, ...).
 fn unsupported(op: &Operator<'_>, offset: usize) -> CompileError {
-    let name = format!("{op:?}");
-    let simd =
-        name.starts_with("V128") || ["x16", "x8", "x4", "x2"].iter().any(|l| name.contains(l));
-    let feature = if simd {
+    let feature = if is_simd(op) {
         "SIMD"
     } else {
         "operators beyond WebAssembly 2.0"
     };
     CompileError::Unsupported { feature, offset }
 }
+
+/// Defines `is_simd` from wasmparser's own list of SIMD operators, so it never drifts.
+macro_rules! define_is_simd {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        /// Whether an operator belongs to the SIMD proposals.
+        fn is_simd(op: &Operator<'_>) -> bool {
+            matches!(op, $(Operator::$op { .. })|*)
+        }
+    };
+}
+environ::wasmparser::for_each_visit_simd_operator!(define_is_simd);
