@@ -169,3 +169,10 @@ fn br_table_edges_with_values_are_shared_per_depth() {
     )
     .unwrap();
 }
+
+#[test]
+fn a_compiler_and_its_output_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<tarn_jit::Compiler>();
+    shared::<tarn_jit::CompiledModule>();
+}
