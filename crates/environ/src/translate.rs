@@ -50,11 +50,15 @@ pub fn translate_module(
     features: Features,
 ) -> Result<ModuleTranslation<'_>, CompileError> {
     let mut validator = Validator::new_with_features(features.to_wasmparser());
+    // The parser decodes some encodings (memory limits, for one) differently per feature,
+    // so it must see the same features as the validator.
+    let mut parser = Parser::new(0);
+    parser.set_features(features.to_wasmparser());
     let mut translator = Translator {
         module: Module::default(),
         function_bodies: EntityVec::new(),
     };
-    for payload in Parser::new(0).parse_all(wasm) {
+    for payload in parser.parse_all(wasm) {
         let payload = payload?;
         match validator.payload(&payload)? {
             ValidPayload::Func(validator, body) => {

@@ -23,6 +23,7 @@ pub use allocate::{
 };
 pub use exports::Export;
 
+use crate::ValRaw;
 use crate::memory::LinearMemory;
 use crate::store::{HostError, ResourceLimiter, StoreHooks};
 use crate::table::{Table, TableElement};
@@ -154,9 +155,40 @@ impl Instance {
         NonNull::new(self.vmctx_plus(self.offsets.vmctx_func_ref(slot)))
     }
 
+    /// A copy of the `VMFuncRef` of a function that escapes.
+    pub fn func_ref_value(&self, func: FuncIndex) -> Option<VMFuncRef> {
+        let func_ref = self.func_ref(func)?;
+        // SAFETY: the slot lies in this instance's VMContext and was initialised at
+        // allocation; it never changes afterwards.
+        Some(unsafe { func_ref.as_ptr().read() })
+    }
+
     /// A defined memory.
     pub fn defined_memory(&self, memory: DefinedMemoryIndex) -> &LinearMemory {
         &self.memories[memory]
+    }
+
+    /// The contents of a defined memory, for writing (the API's `Memory::data_mut`).
+    /// Growing goes through [`Instance::defined_memory_grow`], which republishes the
+    /// definition; this view cannot grow.
+    pub fn defined_memory_data_mut(self: Pin<&mut Self>, memory: DefinedMemoryIndex) -> &mut [u8] {
+        self.fields_mut().memories[memory].data_mut()
+    }
+
+    /// The value of a global, defined here or imported.
+    pub fn global_value(&self, global: GlobalIndex) -> ValRaw {
+        // SAFETY: `global_ptr` is this instance's own slot or an import's, whose owner
+        // outlives this instance (the allocation request's contract); globals are only
+        // written through `set_global_value`, which needs `&mut`.
+        unsafe { (*self.global_ptr(global)).get() }
+    }
+
+    /// Sets the value of a global, defined here or imported. Mutability and type are the
+    /// caller's to check.
+    pub fn set_global_value(self: Pin<&mut Self>, global: GlobalIndex, value: ValRaw) {
+        // SAFETY: as in `global_value`; `&mut self` stands for the store's exclusive
+        // access, and compiled code of this store is not running.
+        unsafe { (*self.global_ptr(global)).set(value) }
     }
 
     /// A defined table.

@@ -112,6 +112,12 @@ pub struct VMFuncRef {
     pub vmctx: *mut VMContext,
 }
 
+// SAFETY: a `VMFuncRef` is a plain copy of addresses; moving or sharing the value between
+// threads touches nothing behind them (calling through it is what is unsafe).
+unsafe impl Send for VMFuncRef {}
+// SAFETY: as above.
+unsafe impl Sync for VMFuncRef {}
+
 /// An imported function as the importing instance sees it.
 #[repr(C)]
 #[derive(Copy, Clone, Debug)]
@@ -201,6 +207,12 @@ pub struct VMHostFuncContext {
     func_ref: VMFuncRef,
     host_state: Box<dyn Any + Send + Sync>,
 }
+
+// SAFETY: the context's pointers lead to itself and to immutable published code, and
+// `host_state` is `Send + Sync`; it is only changed through `&mut`.
+unsafe impl Send for VMHostFuncContext {}
+// SAFETY: as above; shared references only read.
+unsafe impl Sync for VMHostFuncContext {}
 
 impl VMHostFuncContext {
     /// A boxed context for a host function whose array-call entry is `array_call`.

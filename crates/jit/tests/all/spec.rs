@@ -12,18 +12,6 @@ use super::compile_bytes;
 use environ::Tunables;
 use tarn_jit::OptLevel;
 
-/// Modules the suite calls malformed that the pipeline accepts, each with the reason. The
-/// test fails if one of them starts being rejected, so the list stays true.
-const KNOWN_ACCEPTED: &[(&str, usize, &str)] = &[
-    (
-        "binary-leb128.wast",
-        25,
-        "tarn-environ's Parser decodes memory limits with all features, so a 5-byte LEB \
-         minimum (valid for memory64) passes",
-    ),
-    ("binary-leb128.wast", 26, "as #25, for the maximum"),
-];
-
 /// What the suite expects of a module.
 enum Expect {
     Compiles,
@@ -62,18 +50,6 @@ fn run_suite(tunables: Tunables, opt: OptLevel) {
         for (i, (module, expect)) in modules(wast).into_iter().enumerate() {
             let Some(bytes) = module else { continue };
             let result = compile_bytes(&bytes, tunables.clone(), opt);
-            if KNOWN_ACCEPTED
-                .iter()
-                .any(|&(f, n, _)| f == file.name() && n == i)
-            {
-                if result.is_err() {
-                    failures.push(format!(
-                        "{} #{i}: now rejected; drop it from KNOWN_ACCEPTED",
-                        file.name()
-                    ));
-                }
-                continue;
-            }
             match (expect, result) {
                 (Expect::Compiles, Ok(_)) => compiled += 1,
                 (Expect::Rejected, Err(_)) => rejected += 1,
