@@ -3,6 +3,8 @@
 
 mod input;
 mod inspect;
+mod run;
+mod wast;
 
 use std::process::ExitCode;
 
@@ -12,6 +14,8 @@ tarn: a WebAssembly runtime
 Usage: tarn <COMMAND> [ARGS...]
 
 Commands:
+  run FILE       Run a module's export with arguments from the command line
+  wast FILE...   Run .wast test scripts and report per-file counts
   inspect FILE   Print a module's entities, segments and VMContext layout
   help           Print this message
 
@@ -24,6 +28,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     match command.as_str() {
+        "run" => run::main(rest),
+        "wast" => wast::main(rest),
         "inspect" => inspect::main(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

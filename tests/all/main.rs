@@ -1,6 +1,14 @@
 //! Workspace-level integration tests, one module per topic.
 
 mod cli_inspect;
+mod epochs;
+mod fuel;
+mod host_funcs;
+mod limits;
+mod linker;
+mod memory_table_global;
+mod stack_overflow;
+mod traps;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,0 +1,128 @@
+//! `Config`: how an engine compiles and runs code. Everything here is fixed once an
+//! `Engine` is built from it.
+
+use environ::{Features, Tunables};
+
+/// How hard Cranelift optimises.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum OptLevel {
+    /// No optimisation: fastest compilation.
+    None,
+    /// Optimise for speed (the default).
+    #[default]
+    Speed,
+    /// Optimise for speed and size.
+    SpeedAndSize,
+}
+
+/// Settings for an [`Engine`](crate::Engine).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) features: Features,
+    pub(crate) opt_level: OptLevel,
+    pub(crate) parallel_compilation: bool,
+    pub(crate) tunables: Tunables,
+    pub(crate) max_wasm_stack: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            features: Features::default(),
+            opt_level: OptLevel::default(),
+            parallel_compilation: true,
+            tunables: Tunables::default_for_host(),
+            max_wasm_stack: 512 << 10,
+        }
+    }
+}
+
+impl Config {
+    /// The default configuration: Wasm 2.0, optimised code, signal-based traps.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Accepts (or rejects) modules that use 128-bit SIMD.
+    pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
+        self.features.simd = enable;
+        self
+    }
+
+    /// Accepts (or rejects) modules that use reference types.
+    pub fn wasm_reference_types(&mut self, enable: bool) -> &mut Self {
+        self.features.reference_types = enable;
+        self
+    }
+
+    /// Accepts (or rejects) modules that use bulk memory operations.
+    pub fn wasm_bulk_memory(&mut self, enable: bool) -> &mut Self {
+        self.features.bulk_memory = enable;
+        self
+    }
+
+    /// Accepts (or rejects) modules that use multiple results and block parameters.
+    pub fn wasm_multi_value(&mut self, enable: bool) -> &mut Self {
+        self.features.multi_value = enable;
+        self
+    }
+
+    /// How hard Cranelift optimises.
+    pub fn cranelift_opt_level(&mut self, level: OptLevel) -> &mut Self {
+        self.opt_level = level;
+        self
+    }
+
+    /// Whether functions of one module compile on several threads.
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
+        self.parallel_compilation = enable;
+        self
+    }
+
+    /// Whether compiled code counts fuel; a store then traps with `OutOfFuel` when its
+    /// fuel (see `Store::set_fuel`) runs out.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.tunables.consume_fuel = enable;
+        self
+    }
+
+    /// Whether compiled code checks the engine's epoch against the store's deadline, so
+    /// `Engine::increment_epoch` can interrupt it.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.tunables.epoch_interruption = enable;
+        self
+    }
+
+    /// The most native stack, in bytes, that wasm may use before it traps with
+    /// `StackOverflow`.
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Address space reserved per linear memory, guard excluded. With 4 GiB or more,
+    /// most loads and stores need no bounds check.
+    pub fn memory_reservation(&mut self, bytes: u64) -> &mut Self {
+        self.tunables.memory_reservation = bytes;
+        self
+    }
+
+    /// Inaccessible bytes after each memory's reservation.
+    pub fn memory_guard_size(&mut self, bytes: u64) -> &mut Self {
+        self.tunables.memory_guard_size = bytes;
+        self
+    }
+
+    /// Whether a memory may move to a larger reservation when it outgrows its own.
+    pub fn memory_may_move(&mut self, enable: bool) -> &mut Self {
+        self.tunables.memory_may_move = enable;
+        self
+    }
+
+    /// Whether traps are detected with hardware faults and signal handlers (the default)
+    /// or with explicit checks only.
+    pub fn signals_based_traps(&mut self, enable: bool) -> &mut Self {
+        self.tunables.signals_based_traps = enable;
+        self
+    }
+}

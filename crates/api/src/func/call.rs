@@ -1,0 +1,85 @@
+//! The one way into compiled code: set the current store for host calls, run the callee's
+//! array-call entry inside `vm::catch_traps`, and turn a trap into an [`Error`] with a
+//! wasm backtrace.
+#![expect(unsafe_code, reason = "entering compiled code is unsafe by nature")]
+
+use core::cell::Cell;
+use core::ptr::NonNull;
+
+use vm::{VMFuncRef, ValRaw};
+
+use crate::error::{Error, FrameInfo, Result, Trap};
+use crate::store::{StoreInner, StoreOpaque};
+
+thread_local! {
+    /// The store of the innermost call into wasm on this thread, as `*mut StoreInner<T>`
+    /// for the `T` of that store; host functions find their store here.
+    static CURRENT_STORE: Cell<*mut ()> = const { Cell::new(core::ptr::null_mut()) };
+}
+
+/// The store of the innermost call into wasm on this thread, or null.
+pub(crate) fn current_store() -> *mut () {
+    CURRENT_STORE.with(Cell::get)
+}
+
+/// Calls the function behind `func_ref` with `values` as its argument and result buffer
+/// (at least as long as its parameter and result lists).
+///
+/// # Errors
+///
+/// The trap or host error that ended the call.
+pub(crate) fn invoke<T: 'static>(
+    store: &mut StoreInner<T>,
+    func_ref: NonNull<VMFuncRef>,
+    values: &mut [ValRaw],
+) -> Result<()> {
+    let context = store.opaque().vm_store_context();
+    let max_wasm_stack = store.opaque().engine().config().max_wasm_stack;
+    // SAFETY: `func_ref` was checked to belong to this store, whose instances and host
+    // contexts keep every `VMFuncRef` alive and unchanged.
+    let callee = unsafe { func_ref.as_ptr().read() };
+    let store_ptr: *mut StoreInner<T> = store;
+    let previous = CURRENT_STORE.with(|current| current.replace(store_ptr.cast()));
+    let values_ptr = values.as_mut_ptr();
+    let len = values.len();
+    // SAFETY: the store context outlives the call; the body calls the array-call entry
+    // directly, so no frame with destructors lies between `catch_traps` and compiled
+    // code; the callee's vmctx is alive (see above) and the buffer is long enough for
+    // its signature, which the callers checked.
+    let result = unsafe {
+        vm::catch_traps(context, max_wasm_stack, || {
+            (callee.array_call)(callee.vmctx, callee.vmctx, values_ptr, len)
+        })
+    };
+    CURRENT_STORE.with(|current| current.set(previous));
+    result.map_err(|trap| trap_to_error(store.opaque(), trap))
+}
+
+/// Converts a vm trap to the API's error: a [`Trap`] with a backtrace of named frames,
+/// or the host error it carries, unchanged.
+pub(crate) fn trap_to_error(store: &StoreOpaque, trap: vm::Trap) -> Error {
+    let frames: Vec<FrameInfo> = trap
+        .backtrace()
+        .iter()
+        .filter_map(|frame| frame_info(store, frame))
+        .collect();
+    match trap.into_reason() {
+        vm::TrapReason::Wasm(code) => Error::new(Trap::new(code, frames)),
+        vm::TrapReason::Host(error) => Error::from_boxed(error),
+    }
+}
+
+/// Names a frame by finding the module whose code it is in.
+fn frame_info(store: &StoreOpaque, frame: &vm::BacktraceFrame) -> Option<FrameInfo> {
+    let module = store
+        .instance_modules()
+        .find(|module| module.code().text_start() == frame.text_start)?;
+    let env = module.env();
+    let func = env.func_index(frame.func);
+    Some(FrameInfo {
+        func_index: func.as_u32(),
+        func_name: env.func_name(func).map(str::to_string),
+        module_name: env.names.module.clone(),
+        module_offset: frame.wasm_offset.map(|o| o as usize),
+    })
+}

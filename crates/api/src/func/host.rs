@@ -1,0 +1,120 @@
+//! Host functions as compiled code sees them: a `VMHostFuncContext` whose array-call entry
+//! is [`array_call_shim`], which finds the closure and the current store, runs the closure
+//! and reports errors and panics to the vm instead of unwinding into compiled code.
+#![expect(
+    unsafe_code,
+    reason = "compiled code calls host functions through raw pointers"
+)]
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+
+use vm::{VMContext, VMHostFuncContext, VMSharedTypeIndex, ValRaw};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::func::{Caller, HostFunc};
+use crate::store::{StoreId, StoreInner};
+
+/// What a host function's context holds: its closure and the store it belongs to.
+struct HostState<T> {
+    func: Arc<HostFunc<T>>,
+    store: StoreId,
+}
+
+/// A context for calling `func` from compiled code of `store`, with the engine's
+/// wasm-to-array trampoline for its signature as its wasm entry.
+///
+/// # Panics
+///
+/// If Cranelift cannot compile the trampoline, a bug in Tarn's translator.
+pub(crate) fn new_host_context<T: 'static>(
+    engine: &Engine,
+    store: StoreId,
+    func: Arc<HostFunc<T>>,
+) -> Box<VMHostFuncContext> {
+    let type_index = func.type_index;
+    let trampoline = engine
+        .host_trampoline(type_index)
+        .unwrap_or_else(|e| panic!("cannot compile a host-function trampoline: {e}"));
+    let state = HostState { func, store };
+    let mut context = VMHostFuncContext::new(
+        array_call_shim::<T>,
+        VMSharedTypeIndex(type_index),
+        Box::new(state),
+    );
+    context.set_wasm_call(trampoline);
+    context
+}
+
+/// The array-call entry of every host function of stores with data `T`.
+///
+/// # Safety
+///
+/// Called only by compiled code or `func::call::invoke`, with `callee_vmctx` the context
+/// of a host function made by [`new_host_context`] for `T`, `caller_vmctx` a `VMContext`
+/// (or the callee's own context), and `values` valid for `len` values, inside
+/// `vm::catch_traps` for this function's store.
+unsafe extern "C" fn array_call_shim<T: 'static>(
+    callee_vmctx: *mut VMContext,
+    caller_vmctx: *mut VMContext,
+    values: *mut ValRaw,
+    len: usize,
+) -> bool {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the contract of this function.
+        unsafe { call_host::<T>(callee_vmctx, caller_vmctx, values, len) }
+    }));
+    match outcome {
+        Ok(Ok(())) => true,
+        Ok(Err(error)) => {
+            // Outside a call into wasm there is nobody to report to; `invoke` always
+            // calls inside one, so this only drops the error on a Tarn bug.
+            let _unreported = vm::record_host_error(error.into_inner());
+            false
+        }
+        Err(payload) => {
+            let _unreported = vm::record_panic(payload);
+            false
+        }
+    }
+}
+
+/// Runs the closure of a host function on the current store.
+///
+/// # Safety
+///
+/// As for [`array_call_shim`].
+unsafe fn call_host<T: 'static>(
+    callee_vmctx: *mut VMContext,
+    caller_vmctx: *mut VMContext,
+    values: *mut ValRaw,
+    len: usize,
+) -> Result<()> {
+    // SAFETY: the callee is a live host function context (this function's contract).
+    let context = unsafe { VMHostFuncContext::from_vmctx(callee_vmctx) };
+    let state = context
+        .host_state()
+        .downcast_ref::<HostState<T>>()
+        .ok_or_else(|| Error::msg("host function called with a store of another type"))?;
+    let store = crate::func::call::current_store().cast::<StoreInner<T>>();
+    if store.is_null() {
+        return Err(Error::msg("host function called outside a call into wasm"));
+    }
+    // SAFETY: `invoke` put this thread's innermost store here, and the downcast above
+    // proved its data type is `T`; the frames that hold `&mut` to it are suspended in
+    // compiled code until this returns.
+    let store = unsafe { &mut *store };
+    if store.opaque().id() != state.store {
+        return Err(Error::msg("host function called from another store"));
+    }
+    let values = if len == 0 {
+        &mut [][..]
+    } else {
+        // SAFETY: the caller passes a buffer of `len` values.
+        unsafe { core::slice::from_raw_parts_mut(values, len) }
+    };
+    let instance = store.opaque().instance_for_vmctx(caller_vmctx as usize);
+    let func = Arc::clone(&state.func);
+    (func.call)(Caller { store, instance }, values)
+}

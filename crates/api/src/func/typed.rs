@@ -1,0 +1,186 @@
+//! Statically typed calls: `TypedFunc<Params, Results>` and the traits that map Rust types
+//! to WebAssembly values (`WasmTy`) and tuples of them to parameter and result lists.
+
+use core::marker::PhantomData;
+
+use vm::ValRaw;
+
+use crate::error::{Error, Result};
+use crate::func::Func;
+use crate::store::AsContextMut;
+use crate::types::ValType;
+
+/// A Rust type that is one WebAssembly value.
+pub trait WasmTy: Send + Sync + 'static {
+    /// The WebAssembly type.
+    fn valtype() -> ValType;
+    /// Encodes the value.
+    fn into_raw(self) -> ValRaw;
+    /// Decodes a value of this type.
+    fn from_raw(raw: ValRaw) -> Self;
+}
+
+macro_rules! wasm_ty {
+    ($($ty:ty => $valtype:ident, |$v:ident| $into:expr, |$r:ident| $from:expr;)*) => {$(
+        impl WasmTy for $ty {
+            fn valtype() -> ValType {
+                ValType::$valtype
+            }
+            fn into_raw(self) -> ValRaw {
+                let $v = self;
+                $into
+            }
+            fn from_raw($r: ValRaw) -> Self {
+                $from
+            }
+        }
+    )*};
+}
+
+wasm_ty! {
+    i32 => I32, |v| ValRaw::i32(v), |r| r.get_i32();
+    u32 => I32, |v| ValRaw::i32(v as i32), |r| r.get_i32() as u32;
+    i64 => I64, |v| ValRaw::i64(v), |r| r.get_i64();
+    u64 => I64, |v| ValRaw::i64(v as i64), |r| r.get_i64() as u64;
+    f32 => F32, |v| ValRaw::f32(v.to_bits()), |r| f32::from_bits(r.get_f32());
+    f64 => F64, |v| ValRaw::f64(v.to_bits()), |r| f64::from_bits(r.get_f64());
+    u128 => V128, |v| ValRaw::v128(v), |r| r.get_v128();
+}
+
+/// A list of WebAssembly values as a Rust tuple (or a single [`WasmTy`], or `()`).
+pub trait WasmTyList: Send + Sync + 'static + Sized {
+    /// The types, in order.
+    fn valtypes() -> Vec<ValType>;
+    /// Writes the values to the front of `dst`, which is long enough.
+    fn store_raw(self, dst: &mut [ValRaw]);
+    /// Reads the values from the front of `src`, which is long enough.
+    fn load_raw(src: &[ValRaw]) -> Self;
+}
+
+impl<A: WasmTy> WasmTyList for A {
+    fn valtypes() -> Vec<ValType> {
+        vec![A::valtype()]
+    }
+    fn store_raw(self, dst: &mut [ValRaw]) {
+        dst[0] = self.into_raw();
+    }
+    fn load_raw(src: &[ValRaw]) -> Self {
+        A::from_raw(src[0])
+    }
+}
+
+macro_rules! wasm_ty_list {
+    ($($name:ident $index:tt)*) => {
+        impl<$($name: WasmTy),*> WasmTyList for ($($name,)*) {
+            fn valtypes() -> Vec<ValType> {
+                vec![$($name::valtype()),*]
+            }
+            fn store_raw(self, dst: &mut [ValRaw]) {
+                $(dst[$index] = self.$index.into_raw();)*
+            }
+            fn load_raw(src: &[ValRaw]) -> Self {
+                ($($name::from_raw(src[$index]),)*)
+            }
+        }
+    };
+}
+
+impl WasmTyList for () {
+    fn valtypes() -> Vec<ValType> {
+        Vec::new()
+    }
+    fn store_raw(self, _dst: &mut [ValRaw]) {}
+    fn load_raw(_src: &[ValRaw]) -> Self {}
+}
+
+wasm_ty_list!(A 0);
+wasm_ty_list!(A 0 B 1);
+wasm_ty_list!(A 0 B 1 C 2);
+wasm_ty_list!(A 0 B 1 C 2 D 3);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7);
+
+/// Parameters of a typed call.
+pub trait WasmParams: WasmTyList {}
+impl<L: WasmTyList> WasmParams for L {}
+
+/// Results of a typed call.
+pub trait WasmResults: WasmTyList {}
+impl<L: WasmTyList> WasmResults for L {}
+
+/// What a host closure may return: values, or values and a possible error.
+pub trait WasmRet: Send + Sync + 'static {
+    /// The value types returned on success.
+    type Ok: WasmResults;
+    /// The result as a `Result`.
+    fn into_result(self) -> Result<Self::Ok>;
+}
+
+impl<L: WasmResults> WasmRet for L {
+    type Ok = L;
+    fn into_result(self) -> Result<L> {
+        Ok(self)
+    }
+}
+
+impl<L: WasmResults> WasmRet for Result<L> {
+    type Ok = L;
+    fn into_result(self) -> Result<L> {
+        self
+    }
+}
+
+/// A function whose signature was checked once, so calls need no per-value checks.
+pub struct TypedFunc<Params, Results> {
+    func: Func,
+    marker: PhantomData<fn(Params) -> Results>,
+}
+
+impl<Params, Results> Clone for TypedFunc<Params, Results> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Params, Results> Copy for TypedFunc<Params, Results> {}
+
+impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
+    /// Wraps `func` after checking it has exactly these parameter and result types.
+    pub(crate) fn new(func: Func, ty: &crate::types::FuncType) -> Result<Self> {
+        let params = Params::valtypes();
+        let results = Results::valtypes();
+        if ty.params() != params.as_slice() || ty.results() != results.as_slice() {
+            let expected = crate::types::FuncType::new(params, results);
+            return Err(Error::msg(format!(
+                "type mismatch: the function has type {ty}, not {expected}"
+            )));
+        }
+        Ok(Self {
+            func,
+            marker: PhantomData,
+        })
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> &Func {
+        &self.func
+    }
+
+    /// Calls the function.
+    ///
+    /// # Errors
+    ///
+    /// A [`Trap`](crate::Trap), an error a host function returned, or an error if the
+    /// function belongs to another store.
+    pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
+        let len = Params::valtypes().len().max(Results::valtypes().len());
+        let mut values = vec![ValRaw::default(); len];
+        params.store_raw(&mut values);
+        let store = store.as_context_mut();
+        let func_ref = self.func.checked_func_ref(store.0.opaque())?;
+        crate::func::call::invoke(store.0, func_ref, &mut values)?;
+        Ok(Results::load_raw(&values))
+    }
+}

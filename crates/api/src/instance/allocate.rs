@@ -1,0 +1,55 @@
+//! Allocating a vm instance for a store: the one place outside `func::call` and
+//! `func::host` that hands raw pointers to the vm, because an allocation request carries
+//! the store's context, the store itself (for limits, fuel and epochs) and the imports.
+#![expect(
+    unsafe_code,
+    reason = "instance allocation takes raw pointers the store keeps alive"
+)]
+
+use core::ptr::NonNull;
+use std::sync::Arc;
+
+use vm::{
+    InstanceAllocationRequest, InstanceAllocator, OnDemandInstanceAllocator, ResolvedImports,
+    StoreHooks,
+};
+
+use super::ResolvedImports as Imports;
+use crate::error::{Error, Result};
+use crate::module::Module;
+use crate::store::StoreInner;
+
+/// Allocates an instance of `module` with `imports` for `store`. Segments and the start
+/// function are the caller's next steps.
+pub(crate) fn allocate<T: 'static>(
+    store: &mut StoreInner<T>,
+    module: &Module,
+    imports: &Imports,
+) -> Result<vm::InstanceHandle> {
+    let engine = module.engine();
+    let functions = module.code().function_code();
+    let hooks: &mut dyn StoreHooks = store;
+    let hooks = NonNull::from(hooks);
+    let request = InstanceAllocationRequest {
+        module: Arc::clone(module.env()),
+        offsets: environ::VMOffsets::for_host(module.env()),
+        imports: ResolvedImports {
+            functions: &imports.functions,
+            tables: &imports.tables_vm,
+            memories: &imports.memories_vm,
+            globals: &imports.globals_vm,
+        },
+        type_ids: Arc::clone(module.type_ids()),
+        store_context: store.opaque().vm_store_context(),
+        epoch_counter: NonNull::from(engine.epoch_counter()),
+        functions: &functions,
+        tunables: &engine.config().tunables,
+        store: Some(hooks),
+    };
+    // SAFETY: everything the request points at outlives the instance, which the store
+    // owns and drops before itself: the store context and the store are boxed inside
+    // the store; the engine (epoch counter) and the module (published code) are kept by
+    // the store and the instance's data; imported entities belong to instances of the
+    // same store, which are only freed with it.
+    unsafe { OnDemandInstanceAllocator.allocate(request) }.map_err(Error::new)
+}

@@ -1,0 +1,187 @@
+//! `Linker`: resolves a module's imports by `(module, name)` against definitions made by
+//! the host and instances registered under a name, then instantiates.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::externals::Extern;
+use crate::func::{Func, HostFunc, IntoFunc};
+use crate::instance::Instance;
+use crate::module::Module;
+use crate::store::{AsContext, AsContextMut};
+
+/// Definitions for imports, by module and field name, for stores with data `T`.
+pub struct Linker<T> {
+    engine: Engine,
+    definitions: HashMap<(String, String), Definition<T>>,
+    allow_shadowing: bool,
+}
+
+/// A definition: an entity of one store, or a host function any store can instantiate.
+enum Definition<T> {
+    Extern(Extern),
+    HostFunc(Arc<HostFunc<T>>),
+}
+
+impl<T> Clone for Definition<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Extern(e) => Self::Extern(e.clone()),
+            Self::HostFunc(f) => Self::HostFunc(Arc::clone(f)),
+        }
+    }
+}
+
+impl<T: 'static> Linker<T> {
+    /// An empty linker for modules of `engine`.
+    pub fn new(engine: &Engine) -> Self {
+        Self {
+            engine: engine.clone(),
+            definitions: HashMap::new(),
+            allow_shadowing: false,
+        }
+    }
+
+    /// Whether a later definition of a name may replace an earlier one (off by default).
+    pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
+        self.allow_shadowing = allow;
+        self
+    }
+
+    /// Defines `module.name` as `item`, which belongs to `store`.
+    ///
+    /// # Errors
+    ///
+    /// If the name is already defined and shadowing is off, or `item` belongs to a store
+    /// of another engine.
+    pub fn define(
+        &mut self,
+        store: impl AsContext<Data = T>,
+        module: &str,
+        name: &str,
+        item: impl Into<Extern>,
+    ) -> Result<&mut Self> {
+        let item = item.into();
+        let store = store.as_context();
+        if !Engine::same(store.engine(), &self.engine) {
+            return Err(Error::msg(
+                "cannot define an item of a store of another engine",
+            ));
+        }
+        self.insert(module, name, Definition::Extern(item))?;
+        Ok(self)
+    }
+
+    /// Defines `module.name` as a host function made from a Rust closure, usable in any
+    /// store of this linker's engine.
+    ///
+    /// # Errors
+    ///
+    /// If the name is already defined and shadowing is off.
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        func: impl IntoFunc<T, Params, Results>,
+    ) -> Result<&mut Self> {
+        let host = Arc::new(func.into_host_func(&self.engine));
+        self.insert(module, name, Definition::HostFunc(host))?;
+        Ok(self)
+    }
+
+    /// Defines every export of `instance` under the module name `module`.
+    ///
+    /// # Errors
+    ///
+    /// If a name is already defined and shadowing is off.
+    pub fn instance(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        instance: Instance,
+    ) -> Result<&mut Self> {
+        let exports = instance.exports(&mut store);
+        for (name, item) in exports {
+            self.insert(module, &name, Definition::Extern(item))?;
+        }
+        Ok(self)
+    }
+
+    /// The definition of `module.name` as an entity of `store`, if there is one.
+    pub fn get(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
+        let definition = self
+            .definitions
+            .get(&(module.to_string(), name.to_string()))?;
+        Some(match definition {
+            Definition::Extern(item) => item.clone(),
+            Definition::HostFunc(host) => {
+                Extern::Func(Func::from_host(store.as_context_mut(), Arc::clone(host)))
+            }
+        })
+    }
+
+    /// Instantiates `module` in `store`, resolving every import by name.
+    ///
+    /// # Errors
+    ///
+    /// An unknown import (naming module and field), an import of the wrong type (naming
+    /// both types), a resource limit, or a trap while initialising or running the start
+    /// function.
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance> {
+        let mut imports = Vec::with_capacity(module.env().imports.len());
+        for import in &module.env().imports {
+            let item = self
+                .get(&mut store, &import.module, &import.field)
+                .ok_or_else(|| {
+                    Error::msg(format!(
+                        "unknown import: `{}::{}` has not been defined",
+                        import.module, import.field
+                    ))
+                })?;
+            imports.push(item);
+        }
+        Instance::new(store, module, &imports)
+    }
+
+    fn insert(&mut self, module: &str, name: &str, definition: Definition<T>) -> Result<()> {
+        match self
+            .definitions
+            .entry((module.to_string(), name.to_string()))
+        {
+            Entry::Occupied(mut entry) if self.allow_shadowing => {
+                entry.insert(definition);
+            }
+            Entry::Occupied(_) => {
+                return Err(Error::msg(format!(
+                    "import `{module}::{name}` is already defined"
+                )));
+            }
+            Entry::Vacant(entry) => {
+                entry.insert(definition);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T> Clone for Linker<T> {
+    fn clone(&self) -> Self {
+        Self {
+            engine: self.engine.clone(),
+            definitions: self.definitions.clone(),
+            allow_shadowing: self.allow_shadowing,
+        }
+    }
+}

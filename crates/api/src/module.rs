@@ -1,0 +1,167 @@
+//! `Module`: a validated, compiled and published WebAssembly module, shared by every store
+//! of its engine.
+
+use std::sync::Arc;
+
+use environ::EntityType;
+use vm::{CodeMemory, VMSharedTypeIndex};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::types::ExternType;
+
+/// A compiled module. Cheap to clone; instantiate it in any store of its engine.
+#[derive(Clone)]
+pub struct Module {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
+    engine: Engine,
+    env: Arc<environ::Module>,
+    code: CodeMemory,
+    type_ids: Arc<[VMSharedTypeIndex]>,
+}
+
+/// An import a module declares.
+#[derive(Clone, Debug)]
+pub struct ImportType<'a> {
+    /// The module name.
+    pub module: &'a str,
+    /// The field name.
+    pub name: &'a str,
+    /// The type the import must have.
+    pub ty: ExternType,
+}
+
+/// An export a module declares.
+#[derive(Clone, Debug)]
+pub struct ExportType<'a> {
+    /// The exported name.
+    pub name: &'a str,
+    /// The exported entity's type.
+    pub ty: ExternType,
+}
+
+impl Module {
+    /// Validates and compiles a module from its binary encoding or its text format.
+    ///
+    /// # Errors
+    ///
+    /// Malformed text, a malformed or invalid binary (with the byte offset), a proposal
+    /// this engine does not accept, or a failure to publish code.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Self> {
+        let wasm = to_binary(bytes.as_ref())?;
+        let translation = environ::translate_module(&wasm, engine.config().features)?;
+        let compiled = engine.compiler().compile_module(translation)?;
+        let code = CodeMemory::publish(&compiled.text, Arc::new(compiled.info))?;
+        let env = compiled.module;
+        let type_ids: Arc<[VMSharedTypeIndex]> = env
+            .types
+            .values()
+            .map(|ty| VMSharedTypeIndex(engine.signatures().intern(ty)))
+            .collect();
+        Ok(Self {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                env: Arc::new(env),
+                code,
+                type_ids,
+            }),
+        })
+    }
+
+    /// Checks that `bytes` is a valid module for `engine` without compiling it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Module::new`], minus code generation.
+    pub fn validate(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<()> {
+        let wasm = to_binary(bytes.as_ref())?;
+        let translation = environ::translate_module(&wasm, engine.config().features)?;
+        let mut allocations = environ::wasmparser::FuncValidatorAllocations::default();
+        for body in translation.function_bodies {
+            let mut validator = body.validator.into_validator(allocations);
+            validator
+                .validate(&body.body)
+                .map_err(environ::CompileError::from)?;
+            allocations = validator.into_allocations();
+        }
+        Ok(())
+    }
+
+    /// The module's name from its name section, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.env.names.module.as_deref()
+    }
+
+    /// The imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> + '_ {
+        let env = &self.inner.env;
+        env.imports.iter().map(move |import| ImportType {
+            module: &import.module,
+            name: &import.field,
+            ty: ExternType::from_wasm(env, &import.ty),
+        })
+    }
+
+    /// The exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> + '_ {
+        let env = &self.inner.env;
+        env.exports.iter().map(move |export| ExportType {
+            name: &export.name,
+            ty: ExternType::from_wasm(env, &env.entity_type(export.index)),
+        })
+    }
+
+    /// The type of the export called `name`, if there is one.
+    pub fn get_export(&self, name: &str) -> Option<ExternType> {
+        let env = &self.inner.env;
+        let export = env.export(name)?;
+        Some(ExternType::from_wasm(env, &env.entity_type(export.index)))
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub(crate) fn env(&self) -> &Arc<environ::Module> {
+        &self.inner.env
+    }
+
+    pub(crate) fn code(&self) -> &CodeMemory {
+        &self.inner.code
+    }
+
+    pub(crate) fn type_ids(&self) -> &Arc<[VMSharedTypeIndex]> {
+        &self.inner.type_ids
+    }
+
+    /// The type an import must have, in API terms.
+    pub(crate) fn import_type(&self, ty: &EntityType) -> ExternType {
+        ExternType::from_wasm(&self.inner.env, ty)
+    }
+
+    /// How many entities the module defines, for diagnostics.
+    pub(crate) fn num_defined_funcs(&self) -> usize {
+        self.inner.env.functions.len() - self.inner.env.num_imported_funcs
+    }
+}
+
+impl core::fmt::Debug for Module {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Module")
+            .field("name", &self.name())
+            .field("functions", &self.num_defined_funcs())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The binary encoding of a module given as binary or text.
+fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
+    if bytes.starts_with(b"\0asm") {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    wat::parse_bytes(bytes).map_err(|e| Error::msg(format!("invalid text module: {e}")))
+}

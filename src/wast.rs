@@ -1,0 +1,46 @@
+//! `tarn wast`: run `.wast` test scripts and print each file's counts.
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+Usage: tarn wast FILE...
+
+Runs each .wast script with a fresh store and `spectest` module, prints its passed and
+failed directive counts and every failure, and exits with status 1 if any directive failed.";
+
+/// Runs the command with the arguments after `wast`.
+pub(crate) fn main(args: &[String]) -> ExitCode {
+    if args.is_empty() {
+        eprintln!("{HELP}");
+        return ExitCode::from(2);
+    }
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
+    let config = tarn::Config::new();
+    let (mut passed, mut failed) = (0, 0);
+    for file in args {
+        let source = match std::fs::read_to_string(file) {
+            Ok(source) => source,
+            Err(e) => {
+                eprintln!("error: {file}: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        let report = tarn_wast::run_script(file, &source, &config);
+        for failure in &report.failures {
+            println!("FAILED {failure}");
+        }
+        println!("{file}: {} passed, {} failed", report.passed, report.failed);
+        passed += report.passed;
+        failed += report.failed;
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
