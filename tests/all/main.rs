@@ -1,6 +1,7 @@
 //! Workspace-level integration tests, one module per topic.
 
 mod cli_inspect;
+mod cli_run;
 mod epochs;
 mod fuel;
 mod host_funcs;
