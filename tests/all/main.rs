@@ -8,6 +8,7 @@ mod host_funcs;
 mod limits;
 mod linker;
 mod memory_table_global;
+mod module;
 mod stack_overflow;
 mod traps;
 

@@ -3,17 +3,8 @@
 
 use environ::{Features, Tunables};
 
-/// How hard Cranelift optimises.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
-pub enum OptLevel {
-    /// No optimisation: fastest compilation.
-    None,
-    /// Optimise for speed (the default).
-    #[default]
-    Speed,
-    /// Optimise for speed and size.
-    SpeedAndSize,
-}
+/// How hard Cranelift optimises: `None`, `Speed` (the default) or `SpeedAndSize`.
+pub use jit::OptLevel;
 
 /// Settings for an [`Engine`](crate::Engine).
 #[derive(Clone, Debug)]

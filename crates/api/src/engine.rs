@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::config::{Config, OptLevel};
+use crate::config::Config;
 use crate::error::Result;
 
 /// A compilation and execution environment: settings, a compiler for the host, the
@@ -35,12 +35,7 @@ impl Engine {
     ///
     /// If Cranelift does not support this host.
     pub fn new(config: &Config) -> Result<Self> {
-        let opt = match config.opt_level {
-            OptLevel::None => jit::OptLevel::None,
-            OptLevel::Speed => jit::OptLevel::Speed,
-            OptLevel::SpeedAndSize => jit::OptLevel::SpeedAndSize,
-        };
-        let compiler = jit::Compiler::new(config.tunables.clone(), opt)?;
+        let compiler = jit::Compiler::new(config.tunables.clone(), config.opt_level)?;
         Ok(Self {
             inner: Arc::new(EngineInner {
                 config: config.clone(),

@@ -22,6 +22,25 @@ pub(crate) fn current_store() -> *mut () {
     CURRENT_STORE.with(Cell::get)
 }
 
+/// Makes a store the current one until dropped, then restores the previous one, also when
+/// a panic from a host function unwinds out of the call.
+struct CurrentStore {
+    previous: *mut (),
+}
+
+impl CurrentStore {
+    fn enter(store: *mut ()) -> Self {
+        let previous = CURRENT_STORE.with(|current| current.replace(store));
+        Self { previous }
+    }
+}
+
+impl Drop for CurrentStore {
+    fn drop(&mut self) {
+        CURRENT_STORE.with(|current| current.set(self.previous));
+    }
+}
+
 /// Calls the function behind `func_ref` with `values` as its argument and result buffer
 /// (at least as long as its parameter and result lists).
 ///
@@ -39,7 +58,7 @@ pub(crate) fn invoke<T: 'static>(
     // contexts keep every `VMFuncRef` alive and unchanged.
     let callee = unsafe { func_ref.as_ptr().read() };
     let store_ptr: *mut StoreInner<T> = store;
-    let previous = CURRENT_STORE.with(|current| current.replace(store_ptr.cast()));
+    let _current = CurrentStore::enter(store_ptr.cast());
     let values_ptr = values.as_mut_ptr();
     let len = values.len();
     // SAFETY: the store context outlives the call; the body calls the array-call entry
@@ -51,7 +70,6 @@ pub(crate) fn invoke<T: 'static>(
             (callee.array_call)(callee.vmctx, callee.vmctx, values_ptr, len)
         })
     };
-    CURRENT_STORE.with(|current| current.set(previous));
     result.map_err(|trap| trap_to_error(store.opaque(), trap))
 }
 
