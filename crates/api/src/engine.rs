@@ -35,7 +35,8 @@ impl Engine {
     ///
     /// If Cranelift does not support this host.
     pub fn new(config: &Config) -> Result<Self> {
-        let compiler = jit::Compiler::new(config.tunables.clone(), config.opt_level)?;
+        let compiler = jit::Compiler::new(config.tunables.clone(), config.opt_level)?
+            .with_parallel_compilation(config.parallel_compilation);
         Ok(Self {
             inner: Arc::new(EngineInner {
                 config: config.clone(),

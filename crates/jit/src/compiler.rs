@@ -31,6 +31,7 @@ use crate::{trampolines, translate};
 pub struct Compiler {
     isa: OwnedTargetIsa,
     tunables: Tunables,
+    parallel: bool,
 }
 
 impl Compiler {
@@ -43,7 +44,15 @@ impl Compiler {
         Ok(Self {
             isa: host_isa(opt)?,
             tunables,
+            parallel: true,
         })
+    }
+
+    /// Whether a module's functions compile on several threads (the default) or on the
+    /// calling thread only.
+    pub fn with_parallel_compilation(mut self, enable: bool) -> Self {
+        self.parallel = enable;
+        self
     }
 
     /// The settings this compiler generates code for.
@@ -154,9 +163,12 @@ impl Compiler {
                 results.lock().expect("no worker panics")[i] = Some(result);
             }
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(bodies.len());
+        let cores = if self.parallel {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            1
+        };
+        let threads = cores.min(bodies.len());
         if threads <= 1 {
             worker();
         } else {

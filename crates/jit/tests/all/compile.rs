@@ -176,3 +176,24 @@ fn a_compiler_and_its_output_can_be_shared_between_threads() {
     shared::<tarn_jit::Compiler>();
     shared::<tarn_jit::CompiledModule>();
 }
+
+#[test]
+fn parallel_and_serial_compilation_produce_identical_code() {
+    use environ::{Features, translate_module};
+    use tarn_jit::{Compiler, OptLevel};
+    let funcs: String = (0..40)
+        .map(|i| format!("(func (export \"f{i}\") (param i32) (result i32) local.get 0 i32.const {i} i32.mul call {})", (i + 1) % 40))
+        .collect();
+    let wasm = wat::parse_str(format!("(module {funcs})")).unwrap();
+    let compile = |parallel: bool| {
+        let translation = translate_module(&wasm, Features::default()).unwrap();
+        Compiler::new(Tunables::default(), OptLevel::Speed)
+            .unwrap()
+            .with_parallel_compilation(parallel)
+            .compile_module(translation)
+            .unwrap()
+    };
+    let (serial, parallel) = (compile(false), compile(true));
+    assert_eq!(serial.text, parallel.text);
+    assert_eq!(serial.info, parallel.info);
+}
