@@ -1,0 +1,155 @@
+//! wasmi, the reference interpreter of the differential oracle, behind the same small
+//! interface as Tarn's side so the oracle compares like with like.
+
+use std::sync::OnceLock;
+
+use wasmi::{Engine, Extern, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
+
+use super::{MEMORY_LIMIT_BYTES, TABLE_LIMIT_ELEMENTS};
+
+use crate::values::{CallOutcome, Snapshot, TrapKind, Value};
+
+/// An instance of a module in a fresh wasmi store.
+pub struct WasmiInstance {
+    store: Store<StoreLimits>,
+    instance: Instance,
+}
+
+/// wasmi configured for the scalar Wasm 2.0 subset Tarn compiles.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = wasmi::Config::default();
+        config.wasm_simd(false).wasm_relaxed_simd(false);
+        config.wasm_tail_call(false).wasm_extended_const(false);
+        config.wasm_multi_memory(false);
+        config
+            .wasm_wide_arithmetic(false)
+            .wasm_custom_page_sizes(false);
+        Engine::new(&config)
+    })
+}
+
+impl WasmiInstance {
+    /// Compiles and instantiates `wasm`, running its start function.
+    ///
+    /// # Errors
+    ///
+    /// wasmi's error, from validation, instantiation or the start function.
+    pub fn new(wasm: &[u8]) -> Result<Self, wasmi::Error> {
+        let engine = engine();
+        let module = Module::new(engine, wasm)?;
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(MEMORY_LIMIT_BYTES)
+            .table_elements(TABLE_LIMIT_ELEMENTS)
+            .build();
+        let mut store = Store::new(engine, limits);
+        store.limiter(|limits| limits);
+        let instance =
+            Linker::<StoreLimits>::new(engine).instantiate_and_start(&mut store, &module)?;
+        Ok(Self { store, instance })
+    }
+
+    /// Calls the exported function `name` with `args`.
+    ///
+    /// # Panics
+    ///
+    /// If the call fails with anything but a trap, which would be a harness bug.
+    pub fn call(&mut self, name: &str, args: &[Value]) -> CallOutcome {
+        let func = self
+            .instance
+            .get_func(&self.store, name)
+            .expect("the export is a function");
+        let ty = func.ty(&self.store);
+        let params: Vec<wasmi::Val> = args
+            .iter()
+            .zip(ty.params())
+            .map(|(arg, ty)| to_wasmi(*arg, *ty))
+            .collect();
+        let mut results: Vec<wasmi::Val> = ty
+            .results()
+            .iter()
+            .map(|ty| wasmi::Val::default_for_ty(*ty))
+            .collect();
+        match func.call(&mut self.store, &params, &mut results) {
+            Ok(()) => CallOutcome::Returned(results.iter().map(from_wasmi).collect()),
+            Err(error) => outcome_of_error(&error),
+        }
+    }
+
+    /// The state of every exported memory, global and table.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for export in self.instance.exports(&self.store) {
+            let name = export.name().to_owned();
+            match export.into_extern() {
+                Extern::Memory(memory) => {
+                    let data = memory.data(&self.store).to_vec();
+                    snapshot.memories.insert(name, data);
+                }
+                Extern::Global(global) => {
+                    let value = from_wasmi(&global.get(&self.store));
+                    snapshot.globals.insert(name, value);
+                }
+                Extern::Table(table) => {
+                    snapshot.table_sizes.insert(name, table.size(&self.store));
+                }
+                Extern::Func(_) => {}
+            }
+        }
+        snapshot
+    }
+}
+
+/// How a failed wasmi call or instantiation ended.
+///
+/// # Panics
+///
+/// If the error is neither a trap nor a resource limit.
+pub fn outcome_of_error(error: &wasmi::Error) -> CallOutcome {
+    use wasmi::TrapCode as T;
+    let code = error
+        .as_trap_code()
+        .unwrap_or_else(|| panic!("wasmi failed without trapping: {error}"));
+    CallOutcome::Trapped(match code {
+        T::StackOverflow | T::OutOfFuel | T::GrowthOperationLimited | T::OutOfSystemMemory => {
+            return CallOutcome::Inconclusive;
+        }
+        T::UnreachableCodeReached => TrapKind::Unreachable,
+        T::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        T::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        T::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        T::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        T::IntegerOverflow => TrapKind::IntegerOverflow,
+        T::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        T::BadSignature => TrapKind::BadSignature,
+    })
+}
+
+fn to_wasmi(value: Value, ty: wasmi::ValType) -> wasmi::Val {
+    match value {
+        Value::I32(v) => wasmi::Val::I32(v),
+        Value::I64(v) => wasmi::Val::I64(v),
+        Value::F32(bits) => wasmi::Val::F32(wasmi::F32::from_bits(bits)),
+        Value::F64(bits) => wasmi::Val::F64(wasmi::F64::from_bits(bits)),
+        Value::V128(bits) => wasmi::Val::V128(wasmi::V128::from(bits)),
+        Value::NullRef | Value::Ref => wasmi::Val::default_for_ty(ty),
+    }
+}
+
+fn from_wasmi(value: &wasmi::Val) -> Value {
+    let value = match value {
+        wasmi::Val::I32(v) => Value::I32(*v),
+        wasmi::Val::I64(v) => Value::I64(*v),
+        wasmi::Val::F32(v) => Value::F32(v.to_bits()),
+        wasmi::Val::F64(v) => Value::F64(v.to_bits()),
+        wasmi::Val::V128(v) => Value::V128(v.as_u128()),
+        wasmi::Val::FuncRef(f) => null_or_not(f.is_null()),
+        wasmi::Val::ExternRef(r) => null_or_not(r.is_null()),
+    };
+    value.canonical()
+}
+
+fn null_or_not(null: bool) -> Value {
+    if null { Value::NullRef } else { Value::Ref }
+}

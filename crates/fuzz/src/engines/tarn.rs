@@ -1,0 +1,202 @@
+//! Tarn as an oracle sees it: engines for the configurations worth fuzzing, built once
+//! per process, and an instance whose calls report engine-neutral outcomes.
+
+use std::sync::OnceLock;
+
+use tarn::{Config, Engine, Extern, Instance, Module, ResourceLimiter, Store};
+
+use super::{MEMORY_LIMIT_BYTES, TABLE_LIMIT_ELEMENTS};
+
+use crate::values::{CallOutcome, ExportKind, Snapshot, TrapKind, Value};
+
+/// An engine configuration an oracle can pick from the input.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, arbitrary::Arbitrary)]
+pub enum TarnConfig {
+    /// The defaults: 4 GiB reservation, guard pages, signal-based traps.
+    Default,
+    /// No signal handlers: every bounds check is explicit.
+    ExplicitChecks,
+    /// A 256 KiB reservation without guard that moves on growth: accesses past the
+    /// reservation must be caught by explicit checks.
+    SmallReservation,
+    /// Unoptimised code, with fuel metering.
+    Unoptimized,
+}
+
+impl TarnConfig {
+    /// Every configuration, in declaration order.
+    pub const ALL: [TarnConfig; 4] = [
+        Self::Default,
+        Self::ExplicitChecks,
+        Self::SmallReservation,
+        Self::Unoptimized,
+    ];
+
+    fn to_config(self) -> Config {
+        let mut config = Config::new();
+        config.parallel_compilation(false).consume_fuel(true);
+        match self {
+            Self::Default => {}
+            Self::ExplicitChecks => {
+                config.signals_based_traps(false);
+            }
+            Self::SmallReservation => {
+                config
+                    .memory_reservation(4 << 16)
+                    .memory_guard_size(0)
+                    .memory_may_move(true);
+            }
+            Self::Unoptimized => {
+                config.cranelift_opt_level(tarn::OptLevel::None);
+            }
+        }
+        config
+    }
+
+    /// The engine for this configuration, shared by every input of the process.
+    pub fn engine(self) -> &'static Engine {
+        static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
+        let engines = ENGINES.get_or_init(|| {
+            TarnConfig::ALL
+                .iter()
+                .map(|c| Engine::new(&c.to_config()).expect("Cranelift supports the host"))
+                .collect()
+        });
+        &engines[self as usize]
+    }
+}
+
+/// Fuel each call gets. Generated code also carries its own fuel counter in the
+/// differential oracle; this bound is for modules without one.
+pub const CALL_FUEL: u64 = 1_000_000;
+
+/// An instance of a module in a fresh Tarn store.
+pub struct TarnInstance {
+    store: Store<GrowthLimits>,
+    instance: Instance,
+}
+
+impl TarnInstance {
+    /// Compiles and instantiates `wasm` with `config`.
+    ///
+    /// # Errors
+    ///
+    /// The error of `Module::new` or `Instance::new`.
+    pub fn new(config: TarnConfig, wasm: &[u8]) -> tarn::Result<Self> {
+        let engine = config.engine();
+        let module = Module::new(engine, wasm)?;
+        let mut store = Store::new(engine, GrowthLimits);
+        store.limiter(|limits| limits);
+        store.set_fuel(CALL_FUEL)?;
+        let instance = Instance::new(&mut store, &module, &[])?;
+        Ok(Self { store, instance })
+    }
+
+    /// The exports, in order, with the types of functions.
+    pub fn exports(&mut self) -> Vec<(String, ExportKind)> {
+        let exports = self.instance.exports(&mut self.store);
+        exports
+            .into_iter()
+            .map(|(name, export)| {
+                let kind = match export {
+                    Extern::Func(func) => {
+                        let ty = func.ty(&self.store);
+                        ExportKind::Func {
+                            params: ty.params().to_vec(),
+                            results: ty.results().to_vec(),
+                        }
+                    }
+                    _ => ExportKind::Other,
+                };
+                (name, kind)
+            })
+            .collect()
+    }
+
+    /// Calls the exported function `name` with `args` and a fresh fuel budget.
+    ///
+    /// # Panics
+    ///
+    /// If the call fails with anything but a trap: generated arguments always match the
+    /// signature, so any other error is a defect.
+    pub fn call(&mut self, name: &str, args: &[Value]) -> CallOutcome {
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .expect("the export is a function");
+        let ty = func.ty(&self.store);
+        let params: Vec<tarn::Val> = args
+            .iter()
+            .zip(ty.params())
+            .map(|(arg, ty)| arg.to_tarn(*ty))
+            .collect();
+        let mut results: Vec<tarn::Val> = ty
+            .results()
+            .iter()
+            .map(|ty| tarn::Val::default_for(*ty))
+            .collect();
+        self.store.set_fuel(CALL_FUEL).expect("fuel is enabled");
+        match func.call(&mut self.store, &params, &mut results) {
+            Ok(()) => CallOutcome::Returned(
+                results
+                    .iter()
+                    .map(|v| Value::from_tarn(v).canonical())
+                    .collect(),
+            ),
+            Err(error) => outcome_of_error(&error),
+        }
+    }
+
+    /// The state of every exported memory, global and table.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for (name, export) in self.instance.exports(&mut self.store) {
+            match export {
+                Extern::Memory(memory) => {
+                    let data = memory.data(&self.store).to_vec();
+                    snapshot.memories.insert(name, data);
+                }
+                Extern::Global(global) => {
+                    let value = global.get(&mut self.store);
+                    let value = Value::from_tarn(&value).canonical();
+                    snapshot.globals.insert(name, value);
+                }
+                Extern::Table(table) => {
+                    let size = u64::from(table.size(&self.store));
+                    snapshot.table_sizes.insert(name, size);
+                }
+                Extern::Func(_) => {}
+            }
+        }
+        snapshot
+    }
+}
+
+/// How a failed call or instantiation ended, as an outcome.
+///
+/// # Panics
+///
+/// If the error is not a trap.
+pub fn outcome_of_error(error: &tarn::Error) -> CallOutcome {
+    let trap = error
+        .downcast_ref::<tarn::Trap>()
+        .unwrap_or_else(|| panic!("a call failed without trapping: {error}"));
+    match TrapKind::from_tarn(trap.code()) {
+        Some(kind) => CallOutcome::Trapped(kind),
+        None => CallOutcome::Inconclusive,
+    }
+}
+
+/// Denies growth past [`MEMORY_LIMIT_BYTES`] and [`TABLE_LIMIT_ELEMENTS`], as the
+/// reference engine's `StoreLimits` do.
+struct GrowthLimits;
+
+impl ResourceLimiter for GrowthLimits {
+    fn memory_growing(&mut self, _: usize, desired: usize, _: Option<usize>) -> tarn::Result<bool> {
+        Ok(desired <= MEMORY_LIMIT_BYTES)
+    }
+
+    fn table_growing(&mut self, _: usize, desired: usize, _: Option<usize>) -> tarn::Result<bool> {
+        Ok(desired <= TABLE_LIMIT_ELEMENTS)
+    }
+}

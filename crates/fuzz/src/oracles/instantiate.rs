@@ -1,0 +1,66 @@
+//! The instantiation oracle: any generated module, even one that loops forever, can be
+//! compiled, instantiated and have every export called under fuel without Tarn crashing,
+//! hanging or failing with anything but a trap.
+
+use arbitrary::Unstructured;
+
+use crate::engines::{TarnConfig, TarnInstance, tarn};
+use crate::generators::{self, Proposals};
+use crate::values::{CallOutcome, ExportKind, Value};
+
+use super::Verdict;
+
+/// Instantiates one generated module (without termination instrumentation: Tarn's own
+/// fuel bounds every call) and calls each exported function once.
+///
+/// # Panics
+///
+/// If a valid module fails to compile, if instantiation or a call fails with anything but
+/// a trap, or if a call returns results that do not match the function's type.
+pub fn instantiate(data: &[u8]) -> Verdict {
+    let mut u = Unstructured::new(data);
+    let Ok(wasm) = generators::module_config(&mut u, Proposals::TARN)
+        .and_then(|config| generators::module(&mut u, config))
+    else {
+        return Verdict::Skipped("not enough bytes for a module");
+    };
+    let config = u.arbitrary().unwrap_or(TarnConfig::Default);
+    let mut instance = match TarnInstance::new(config, &wasm) {
+        Ok(instance) => instance,
+        Err(error) => {
+            // A trap in a segment initialiser or the start function is fine; anything
+            // else (a compile error, say) panics inside `outcome_of_error`.
+            tarn::outcome_of_error(&error);
+            return Verdict::Checked;
+        }
+    };
+    for (name, kind) in instance.exports() {
+        let ExportKind::Func { params, results } = kind else {
+            continue;
+        };
+        let Ok(args) = generators::arguments(&mut u, &params) else {
+            continue;
+        };
+        if let CallOutcome::Returned(values) = instance.call(&name, &args) {
+            assert!(
+                values.iter().zip(&results).all(|(v, ty)| has_type(*v, *ty))
+                    && values.len() == results.len(),
+                "{config:?}: {name:?} returned {values:?}, not {results:?}"
+            );
+        }
+    }
+    Verdict::Checked
+}
+
+fn has_type(value: Value, ty: ::tarn::ValType) -> bool {
+    use ::tarn::ValType as T;
+    matches!(
+        (value, ty),
+        (Value::I32(_), T::I32)
+            | (Value::I64(_), T::I64)
+            | (Value::F32(_), T::F32)
+            | (Value::F64(_), T::F64)
+            | (Value::V128(_), T::V128)
+            | (Value::NullRef | Value::Ref, T::FuncRef | T::ExternRef)
+    )
+}

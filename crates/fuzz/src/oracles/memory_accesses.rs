@@ -1,0 +1,179 @@
+//! The memory-access oracle: generated loads, stores, `memory.fill` and `memory.copy` at
+//! addresses near the memory's end, under every bounds-check strategy Tarn has (guard
+//! pages, explicit checks, a small reservation that moves on growth). Each must trap
+//! exactly when address + offset + width exceeds the memory's size, which the oracle
+//! computes itself, and loads must return what a byte-array model of the memory holds.
+
+mod plan;
+
+use arbitrary::Unstructured;
+use tarn::{Instance, Module, Store, Val};
+
+use crate::engines::TarnConfig;
+
+use self::plan::{Access, Plan, Step};
+use super::Verdict;
+
+/// Runs one access plan and compares every step, and the final memory, with the model.
+///
+/// # Panics
+///
+/// When a step traps and should not, does not trap and should, returns another value
+/// than the model, or the final memory differs from the model.
+pub fn memory_accesses(data: &[u8]) -> Verdict {
+    let mut u = Unstructured::new(data);
+    let Ok(config) = u.arbitrary::<TarnConfig>() else {
+        return Verdict::Skipped("not enough bytes for a plan");
+    };
+    let Ok(plan) = Plan::arbitrary(&mut u) else {
+        return Verdict::Skipped("not enough bytes for a plan");
+    };
+    let engine = config.engine();
+    let module = Module::new(engine, plan.to_wat()).expect("the plan's module is valid");
+    let mut store = Store::new(engine, ());
+    store.set_fuel(1 << 40).expect("fuel is enabled");
+    let instance = Instance::new(&mut store, &module, &[]).expect("nothing can trap");
+    let memory = instance.get_memory(&mut store, "memory").expect("exported");
+    let mut model = vec![0u8; (plan.minimum as usize) << 16];
+    for (index, step) in plan.steps.iter().enumerate() {
+        let context = format!("{config:?}, step {index} {step:?} of {plan:?}");
+        let expected = expect(&plan, &mut model, *step);
+        let actual = run(&mut store, &instance, &plan, *step);
+        assert_eq!(actual, expected, "{context}");
+        assert_eq!(memory.data_size(&store), model.len(), "{context}: size");
+    }
+    assert!(
+        memory.data(&store) == model.as_slice(),
+        "{config:?}: final memory differs from the model after {plan:?}"
+    );
+    Verdict::Checked
+}
+
+/// What a step returns: `Ok(value)` (0 for steps without a result) or `Err(())` for an
+/// out-of-bounds trap.
+type StepResult = Result<i64, ()>;
+
+/// Applies `step` to the model and says what it must return.
+fn expect(plan: &Plan, model: &mut Vec<u8>, step: Step) -> StepResult {
+    let size = model.len() as u64;
+    let in_bounds = |start: u64, len: u64| start + len <= size;
+    match step {
+        Step::Access {
+            access,
+            address,
+            value,
+        } => {
+            let Access { kind, offset } = plan.accesses[access];
+            let start = u64::from(address) + u64::from(offset);
+            if !in_bounds(start, u64::from(kind.width)) {
+                return Err(());
+            }
+            let range = start as usize..start as usize + usize::from(kind.width);
+            if kind.store {
+                model[range.clone()].copy_from_slice(&value.to_le_bytes()[..range.len()]);
+                return Ok(0);
+            }
+            let mut bytes = [0u8; 8];
+            bytes[..range.len()].copy_from_slice(&model[range]);
+            Ok(extend(
+                u64::from_le_bytes(bytes),
+                kind.width,
+                kind.signed,
+                kind.bits,
+            ))
+        }
+        Step::Grow { delta } => {
+            let pages = size >> 16;
+            let limit = u64::from(plan.maximum.unwrap_or(65536));
+            if pages + u64::from(delta) > limit {
+                return Ok(-1);
+            }
+            model.resize(model.len() + ((delta as usize) << 16), 0);
+            Ok(pages as i64)
+        }
+        Step::Fill { dst, value, len } => {
+            if !in_bounds(u64::from(dst), u64::from(len)) {
+                return Err(());
+            }
+            model[dst as usize..][..len as usize].fill(value);
+            Ok(0)
+        }
+        Step::Copy { dst, src, len } => {
+            if !in_bounds(u64::from(dst), u64::from(len))
+                || !in_bounds(u64::from(src), u64::from(len))
+            {
+                return Err(());
+            }
+            model.copy_within(src as usize..(src + len) as usize, dst as usize);
+            Ok(0)
+        }
+    }
+}
+
+/// A loaded value as the exported function returns it: sign-extended into the
+/// instruction's type when the load is signed, then zero-extended to 64 bits.
+fn extend(raw: u64, width: u8, signed: bool, bits: u32) -> i64 {
+    let value = if signed {
+        let shift = 64 - 8 * u32::from(width);
+        (((raw << shift) as i64) >> shift) as u64
+    } else {
+        raw
+    };
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    (value & mask) as i64
+}
+
+/// Runs `step` on Tarn.
+///
+/// # Panics
+///
+/// If a call fails with anything but an out-of-bounds memory trap.
+fn run(store: &mut Store<()>, instance: &Instance, plan: &Plan, step: Step) -> StepResult {
+    let i32_arg = |v: u32| Val::I32(v as i32);
+    let (name, params, has_result) = match step {
+        Step::Access {
+            access,
+            address,
+            value,
+        } => (
+            format!("access{access}"),
+            vec![i32_arg(address), Val::I64(value as i64)],
+            !plan.accesses[access].kind.store,
+        ),
+        Step::Grow { delta } => ("grow".to_owned(), vec![i32_arg(delta)], true),
+        Step::Fill { dst, value, len } => (
+            "fill".to_owned(),
+            vec![i32_arg(dst), i32_arg(u32::from(value)), i32_arg(len)],
+            false,
+        ),
+        Step::Copy { dst, src, len } => (
+            "copy".to_owned(),
+            vec![i32_arg(dst), i32_arg(src), i32_arg(len)],
+            false,
+        ),
+    };
+    let func = instance.get_func(&mut *store, &name).expect("exported");
+    let mut results = vec![Val::I64(0); usize::from(has_result)];
+    if let Step::Grow { .. } = step {
+        results = vec![Val::I32(0)];
+    }
+    match func.call(&mut *store, &params, &mut results) {
+        Ok(()) => Ok(match results.first() {
+            Some(Val::I64(v)) => *v,
+            Some(Val::I32(v)) => i64::from(*v),
+            _ => 0,
+        }),
+        Err(error) => {
+            let trap = error.downcast_ref::<tarn::Trap>();
+            assert!(
+                trap.is_some_and(|t| t.code() == tarn::TrapCode::MemoryOutOfBounds),
+                "{name} failed with {error}, not an out-of-bounds trap"
+            );
+            Err(())
+        }
+    }
+}

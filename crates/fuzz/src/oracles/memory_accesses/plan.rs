@@ -1,0 +1,235 @@
+//! An access plan: the loads and stores (each with its static offset) a generated module
+//! exports, and the sequence of calls to make on it, drawn from the fuzzer's bytes and
+//! printed as a text module.
+
+use arbitrary::{Result, Unstructured};
+
+/// One load or store instruction and how it is wrapped so every export takes or returns
+/// an `i64`, whatever the instruction's own type.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct AccessKind {
+    /// The instruction, e.g. `i32.load16_s`.
+    pub(super) op: &'static str,
+    /// Bytes accessed.
+    pub(super) width: u8,
+    /// Whether a load sign-extends into `bits`.
+    pub(super) signed: bool,
+    /// Width of the instruction's value type: a load result is masked to it.
+    pub(super) bits: u32,
+    /// Instructions after a load (to an `i64`) or before a store (from an `i64`).
+    pub(super) convert: &'static str,
+    /// Whether this is a store.
+    pub(super) store: bool,
+}
+
+const fn kind(
+    op: &'static str,
+    width: u8,
+    signed: bool,
+    bits: u32,
+    convert: &'static str,
+    store: bool,
+) -> AccessKind {
+    AccessKind {
+        op,
+        width,
+        signed,
+        bits,
+        convert,
+        store,
+    }
+}
+
+/// Every scalar load and store.
+pub(super) const KINDS: [AccessKind; 23] = [
+    kind("i32.load", 4, false, 32, "i64.extend_i32_u", false),
+    kind("i32.load8_s", 1, true, 32, "i64.extend_i32_u", false),
+    kind("i32.load8_u", 1, false, 32, "i64.extend_i32_u", false),
+    kind("i32.load16_s", 2, true, 32, "i64.extend_i32_u", false),
+    kind("i32.load16_u", 2, false, 32, "i64.extend_i32_u", false),
+    kind("i64.load", 8, false, 64, "", false),
+    kind("i64.load8_s", 1, true, 64, "", false),
+    kind("i64.load8_u", 1, false, 64, "", false),
+    kind("i64.load16_s", 2, true, 64, "", false),
+    kind("i64.load16_u", 2, false, 64, "", false),
+    kind("i64.load32_s", 4, true, 64, "", false),
+    kind("i64.load32_u", 4, false, 64, "", false),
+    kind(
+        "f32.load",
+        4,
+        false,
+        32,
+        "i32.reinterpret_f32 i64.extend_i32_u",
+        false,
+    ),
+    kind("f64.load", 8, false, 64, "i64.reinterpret_f64", false),
+    kind("i32.store", 4, false, 32, "i32.wrap_i64", true),
+    kind("i32.store8", 1, false, 32, "i32.wrap_i64", true),
+    kind("i32.store16", 2, false, 32, "i32.wrap_i64", true),
+    kind("i64.store", 8, false, 64, "", true),
+    kind("i64.store8", 1, false, 64, "", true),
+    kind("i64.store16", 2, false, 64, "", true),
+    kind("i64.store32", 4, false, 64, "", true),
+    kind(
+        "f32.store",
+        4,
+        false,
+        32,
+        "i32.wrap_i64 f32.reinterpret_i32",
+        true,
+    ),
+    kind("f64.store", 8, false, 64, "f64.reinterpret_i64", true),
+];
+
+/// One exported access function: an instruction with a fixed static offset.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Access {
+    pub(super) kind: AccessKind,
+    pub(super) offset: u32,
+}
+
+/// One call the oracle makes.
+#[derive(Copy, Clone, Debug)]
+pub(super) enum Step {
+    /// Call access function `access` at `address`; stores write `value`.
+    Access {
+        access: usize,
+        address: u32,
+        value: u64,
+    },
+    /// `memory.grow` by `delta` pages.
+    Grow { delta: u32 },
+    /// `memory.fill` of `len` bytes of `value` at `dst`.
+    Fill { dst: u32, value: u8, len: u32 },
+    /// `memory.copy` of `len` bytes from `src` to `dst`.
+    Copy { dst: u32, src: u32, len: u32 },
+}
+
+/// A memory, the access functions over it, and the calls to make.
+#[derive(Clone, Debug)]
+pub(super) struct Plan {
+    pub(super) minimum: u32,
+    pub(super) maximum: Option<u32>,
+    pub(super) accesses: Vec<Access>,
+    pub(super) steps: Vec<Step>,
+}
+
+impl Plan {
+    /// A plan drawn from `u`. Addresses cluster around the memory's end (as the model
+    /// tracks it while drawing) so most steps land near a bounds check's edge.
+    pub(super) fn arbitrary(u: &mut Unstructured<'_>) -> Result<Self> {
+        let minimum = u.int_in_range(0..=3)?;
+        let maximum = if u.arbitrary()? {
+            Some(u.int_in_range(minimum..=8)?)
+        } else {
+            None
+        };
+        let mut accesses = Vec::new();
+        for _ in 0..u.int_in_range(1..=12)? {
+            let kind = *u.choose(&KINDS)?;
+            accesses.push(Access {
+                kind,
+                offset: interesting_offset(u)?,
+            });
+        }
+        let mut pages = u64::from(minimum);
+        let mut steps = Vec::new();
+        for _ in 0..u.int_in_range(1..=48)? {
+            let size = pages << 16;
+            let step = match u.int_in_range(0..=9)? {
+                0 => {
+                    let delta = *u.choose(&[0, 1, 2, 5, 65537, u32::MAX])?;
+                    let limit = u64::from(maximum.unwrap_or(65536));
+                    if pages + u64::from(delta) <= limit {
+                        pages += u64::from(delta);
+                    }
+                    Step::Grow { delta }
+                }
+                1 => Step::Fill {
+                    dst: address_near(u, size)?,
+                    value: u.arbitrary()?,
+                    len: length(u)?,
+                },
+                2 => Step::Copy {
+                    dst: address_near(u, size)?,
+                    src: address_near(u, size)?,
+                    len: length(u)?,
+                },
+                _ => Step::Access {
+                    access: u.choose_index(accesses.len())?,
+                    address: address_near(u, size)?,
+                    value: u.arbitrary()?,
+                },
+            };
+            steps.push(step);
+        }
+        Ok(Self {
+            minimum,
+            maximum,
+            accesses,
+            steps,
+        })
+    }
+
+    /// The plan's module in the text format: `memory`, `grow`, `fill`, `copy`, and one
+    /// `access<i>` function per access.
+    pub(super) fn to_wat(&self) -> String {
+        let maximum = self.maximum.map(|m| m.to_string()).unwrap_or_default();
+        let mut wat = format!(
+            "(module\n  (memory (export \"memory\") {} {maximum})\n\
+             (func (export \"grow\") (param i32) (result i32) local.get 0 memory.grow)\n\
+             (func (export \"fill\") (param i32 i32 i32)\n\
+             local.get 0 local.get 1 local.get 2 memory.fill)\n\
+             (func (export \"copy\") (param i32 i32 i32)\n\
+             local.get 0 local.get 1 local.get 2 memory.copy)\n",
+            self.minimum
+        );
+        for (i, Access { kind, offset }) in self.accesses.iter().enumerate() {
+            let (op, convert) = (kind.op, kind.convert);
+            if kind.store {
+                wat += &format!(
+                    "  (func (export \"access{i}\") (param i32 i64)\n\
+                     local.get 0 local.get 1 {convert} {op} offset={offset})\n"
+                );
+            } else {
+                wat += &format!(
+                    "  (func (export \"access{i}\") (param i32 i64) (result i64)\n\
+                     local.get 0 {op} offset={offset} {convert})\n"
+                );
+            }
+        }
+        wat + ")\n"
+    }
+}
+
+/// Static offsets: small, page-sized, near 2 GiB and 4 GiB, or anything.
+fn interesting_offset(u: &mut Unstructured<'_>) -> Result<u32> {
+    Ok(match u.int_in_range(0..=3)? {
+        0 => u.int_in_range(0..=16)?,
+        1 => (u.int_in_range(1..=8)? << 16) - u.int_in_range(0..=8)?,
+        2 => *u.choose(&[0x7fff_ffff, 0x8000_0000, 0xffff_fff8, u32::MAX])?,
+        _ => u.arbitrary()?,
+    })
+}
+
+/// Addresses: just inside or outside the end of a `size`-byte memory, anywhere inside,
+/// at the top of the address space, or anything.
+fn address_near(u: &mut Unstructured<'_>, size: u64) -> Result<u32> {
+    let size = size as u32;
+    Ok(match u.int_in_range(0..=4)? {
+        0 => size.wrapping_sub(u.int_in_range(0..=16)?),
+        1 => size.wrapping_add(u.int_in_range(0..=16)?),
+        2 if size > 0 => u.int_in_range(0..=size - 1)?,
+        3 => u32::MAX - u.int_in_range(0..=16)?,
+        _ => u.arbitrary()?,
+    })
+}
+
+/// Lengths for `memory.fill` and `memory.copy`: mostly short, sometimes a page or huge.
+fn length(u: &mut Unstructured<'_>) -> Result<u32> {
+    Ok(match u.int_in_range(0..=3)? {
+        0 | 1 => u.int_in_range(0..=32)?,
+        2 => 1 << 16,
+        _ => u.arbitrary()?,
+    })
+}

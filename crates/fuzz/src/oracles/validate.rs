@@ -1,0 +1,108 @@
+//! The validation oracle: on any bytes, Tarn never panics, and it accepts a binary module
+//! exactly when wasmparser's validator accepts it with the same features (Wasm 2.0).
+//!
+//! `Module::new` also accepts the text format when the bytes do not start with `\0asm`,
+//! so the comparison is made only on inputs that start with the binary magic; other
+//! inputs go through the text parser and are checked only for not panicking.
+
+use std::sync::OnceLock;
+
+use arbitrary::Unstructured;
+use environ::{CompileError, Features, wasmparser};
+use tarn::{Config, Engine, Module};
+
+use crate::generators::{self, Proposals};
+
+use super::Verdict;
+
+const MAGIC_AND_VERSION: &[u8] = b"\0asm\x01\0\0\0";
+
+/// Validates bytes that are raw, raw behind a binary header, or a generated module
+/// (possibly using proposals Tarn rejects) with a few bytes mutated.
+///
+/// # Panics
+///
+/// If Tarn panics, if `Module::validate` and wasmparser disagree, or if `Module::new`
+/// fails on a module `Module::validate` accepts for any reason but an unsupported
+/// proposal (SIMD code generation).
+pub fn validate(data: &[u8]) -> Verdict {
+    let mut u = Unstructured::new(data);
+    let wasm = match u.int_in_range(0..=2).unwrap_or(0) {
+        0 => u.take_rest().to_vec(),
+        1 => [MAGIC_AND_VERSION, u.take_rest()].concat(),
+        _ => match mutated_module(&mut u) {
+            Ok(wasm) => wasm,
+            Err(_) => return Verdict::Skipped("not enough bytes for a module"),
+        },
+    };
+    let engine = engine();
+    let accepted = Module::validate(engine, &wasm);
+    if !wasm.starts_with(b"\0asm") {
+        return Verdict::Skipped("text input: only checked for panics");
+    }
+    let mut validator = wasmparser::Validator::new_with_features(Features::WASM2.to_wasmparser());
+    let expected = validator.validate_all(&wasm).map(drop);
+    assert_eq!(
+        accepted.is_ok(),
+        expected.is_ok(),
+        "Tarn says {accepted:?}, wasmparser says {expected:?}"
+    );
+    match Module::new(engine, &wasm) {
+        Ok(_) => assert!(accepted.is_ok(), "Module::new accepted an invalid module"),
+        Err(error) if accepted.is_ok() => assert!(
+            matches!(
+                error.downcast_ref::<CompileError>(),
+                Some(CompileError::Unsupported { .. })
+            ),
+            "Module::new rejected a valid module: {error}"
+        ),
+        Err(_) => {}
+    }
+    Verdict::Checked
+}
+
+/// A generated module, sometimes using proposals Tarn does not accept, with up to four
+/// bytes overwritten, inserted or removed.
+fn mutated_module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    let proposals = Proposals {
+        sign_extension: u.arbitrary()?,
+        saturating_float_to_int: u.arbitrary()?,
+        multi_value: u.arbitrary()?,
+        bulk_memory: u.arbitrary()?,
+        reference_types: u.arbitrary()?,
+        simd: u.arbitrary()?,
+    };
+    let mut config = generators::module_config(u, proposals)?;
+    config.tail_call_enabled = u.ratio(1, 8)?;
+    config.extended_const_enabled = u.ratio(1, 8)?;
+    config.memory64_enabled = u.ratio(1, 8)?;
+    config.threads_enabled = u.ratio(1, 8)?;
+    config.max_memories = if u.ratio(1, 8)? {
+        2
+    } else {
+        config.max_memories
+    };
+    let mut wasm = generators::module(u, config)?;
+    for _ in 0..u.int_in_range(0..=4)? {
+        let at = u.int_in_range(0..=wasm.len())?;
+        match u.int_in_range(0..=2)? {
+            0 if at < wasm.len() => wasm[at] = u.arbitrary()?,
+            1 => wasm.insert(at, u.arbitrary()?),
+            _ if at < wasm.len() => {
+                wasm.remove(at);
+            }
+            _ => {}
+        }
+    }
+    Ok(wasm)
+}
+
+/// The default engine (Wasm 2.0, SIMD accepted by validation), built once.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.parallel_compilation(false);
+        Engine::new(&config).expect("Cranelift supports the host")
+    })
+}
