@@ -50,6 +50,7 @@ pub(crate) fn host_isa(opt: OptLevel) -> Result<OwnedTargetIsa, CompileError> {
         ("enable_verifier", verifier),
         ("enable_probestack", "false"),
         ("unwind_info", "false"),
+        ("enable_multi_ret_implicit_sret", "true"),
     ];
     for (name, value) in settings {
         flags

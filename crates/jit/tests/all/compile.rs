@@ -197,3 +197,16 @@ fn parallel_and_serial_compilation_produce_identical_code() {
     assert_eq!(serial.text, parallel.text);
     assert_eq!(serial.info, parallel.info);
 }
+
+#[test]
+fn functions_with_more_results_than_return_registers_compile() {
+    let results = "i64 ".repeat(20);
+    let values = "i64.const 1 ".repeat(20);
+    let m = compile(&format!(
+        r#"(module
+            (func $many (result {results}) {values})
+            (func (export "f") (result {results}) call $many))"#
+    ))
+    .unwrap();
+    assert_eq!(m.info.functions.len(), 2);
+}
