@@ -32,7 +32,9 @@ impl OptLevel {
 ///
 /// Frame pointers are always preserved so the vm can walk wasm frames; the verifier runs
 /// in debug builds (and so in tests), where a translator bug should fail loudly; stack
-/// probes are off because every prologue checks the store's stack limit instead.
+/// probes are off because every prologue checks the store's stack limit instead; and
+/// results that do not fit in return registers go to a return area Cranelift adds, since
+/// a multi-value function may return any number of them.
 ///
 /// # Errors
 ///
