@@ -5,7 +5,7 @@ pub mod reference;
 pub mod tarn;
 
 pub use self::reference::WasmiInstance;
-pub use self::tarn::{TarnConfig, TarnInstance};
+pub use self::tarn::{Fuel, TarnConfig, TarnInstance};
 
 /// The most bytes a memory may grow to in either engine. Without a common limit an
 /// unbounded `memory.grow` would succeed in one engine and fail in the other depending on

@@ -19,8 +19,18 @@ pub enum TarnConfig {
     /// A 256 KiB reservation without guard that moves on growth: accesses past the
     /// reservation must be caught by explicit checks.
     SmallReservation,
-    /// Unoptimised code, with fuel metering.
+    /// Unoptimised code.
     Unoptimized,
+}
+
+/// Whether compiled code counts fuel. Code that may not terminate needs it; code that
+/// does is also fuzzed without it, which is the default configuration users run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, arbitrary::Arbitrary)]
+pub enum Fuel {
+    /// No fuel checks.
+    Unmetered,
+    /// Fuel checks, with [`CALL_FUEL`] per call.
+    Metered,
 }
 
 impl TarnConfig {
@@ -32,9 +42,11 @@ impl TarnConfig {
         Self::Unoptimized,
     ];
 
-    fn to_config(self) -> Config {
+    fn to_config(self, fuel: Fuel) -> Config {
         let mut config = Config::new();
-        config.parallel_compilation(false).consume_fuel(true);
+        config
+            .parallel_compilation(false)
+            .consume_fuel(fuel == Fuel::Metered);
         match self {
             Self::Default => {}
             Self::ExplicitChecks => {
@@ -54,15 +66,16 @@ impl TarnConfig {
     }
 
     /// The engine for this configuration, shared by every input of the process.
-    pub fn engine(self) -> &'static Engine {
+    pub fn engine(self, fuel: Fuel) -> &'static Engine {
         static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
         let engines = ENGINES.get_or_init(|| {
-            TarnConfig::ALL
-                .iter()
-                .map(|c| Engine::new(&c.to_config()).expect("Cranelift supports the host"))
+            [Fuel::Unmetered, Fuel::Metered]
+                .into_iter()
+                .flat_map(|fuel| TarnConfig::ALL.map(|c| c.to_config(fuel)))
+                .map(|config| Engine::new(&config).expect("Cranelift supports the host"))
                 .collect()
         });
-        &engines[self as usize]
+        &engines[fuel as usize * TarnConfig::ALL.len() + self as usize]
     }
 }
 
@@ -74,6 +87,7 @@ pub const CALL_FUEL: u64 = 1_000_000;
 pub struct TarnInstance {
     store: Store<GrowthLimits>,
     instance: Instance,
+    fuel: Fuel,
 }
 
 impl TarnInstance {
@@ -82,14 +96,20 @@ impl TarnInstance {
     /// # Errors
     ///
     /// The error of `Module::new` or `Instance::new`.
-    pub fn new(config: TarnConfig, wasm: &[u8]) -> tarn::Result<Self> {
-        let engine = config.engine();
+    pub fn new(config: TarnConfig, fuel: Fuel, wasm: &[u8]) -> tarn::Result<Self> {
+        let engine = config.engine(fuel);
         let module = Module::new(engine, wasm)?;
         let mut store = Store::new(engine, GrowthLimits);
         store.limiter(|limits| limits);
-        store.set_fuel(CALL_FUEL)?;
+        if fuel == Fuel::Metered {
+            store.set_fuel(CALL_FUEL)?;
+        }
         let instance = Instance::new(&mut store, &module, &[])?;
-        Ok(Self { store, instance })
+        Ok(Self {
+            store,
+            instance,
+            fuel,
+        })
     }
 
     /// The exports, in order, with the types of functions.
@@ -135,7 +155,9 @@ impl TarnInstance {
             .iter()
             .map(|ty| tarn::Val::default_for(*ty))
             .collect();
-        self.store.set_fuel(CALL_FUEL).expect("fuel is enabled");
+        if self.fuel == Fuel::Metered {
+            self.store.set_fuel(CALL_FUEL).expect("fuel is enabled");
+        }
         match func.call(&mut self.store, &params, &mut results) {
             Ok(()) => CallOutcome::Returned(
                 results

@@ -4,7 +4,7 @@
 
 use arbitrary::Unstructured;
 
-use crate::engines::{TarnConfig, TarnInstance, WasmiInstance, reference, tarn};
+use crate::engines::{Fuel, TarnConfig, TarnInstance, WasmiInstance, reference, tarn};
 use crate::generators::{self, Proposals};
 use crate::values::{CallOutcome, ExportKind};
 
@@ -30,7 +30,11 @@ pub fn differential(data: &[u8]) -> Verdict {
         return Verdict::Skipped("not enough bytes for a module");
     };
     let config = u.arbitrary().unwrap_or(TarnConfig::Default);
-    let (mut ours, mut theirs) = match instantiate_both(config, &wasm) {
+    // Generated code counts its own fuel, so Tarn's metering is optional: without it
+    // Tarn runs the code users run by default, with it the metering must not change
+    // any result.
+    let fuel = u.arbitrary().unwrap_or(Fuel::Unmetered);
+    let (mut ours, mut theirs) = match instantiate_both(config, fuel, &wasm) {
         Ok(pair) => pair,
         Err(verdict) => return verdict,
     };
@@ -50,14 +54,14 @@ pub fn differential(data: &[u8]) -> Verdict {
             }
             assert_eq!(
                 actual, expected,
-                "{config:?}: calling {name:?} with {args:?} differs from wasmi"
+                "{config:?}, {fuel:?}: calling {name:?} with {args:?} differs from wasmi"
             );
         }
     }
     assert_eq!(
         ours.snapshot(),
         theirs.snapshot(),
-        "{config:?}: final memories, globals or tables differ from wasmi"
+        "{config:?}, {fuel:?}: final memories, globals or tables differ from wasmi"
     );
     Verdict::Checked
 }
@@ -66,10 +70,11 @@ pub fn differential(data: &[u8]) -> Verdict {
 /// same way and returns the verdict.
 fn instantiate_both(
     config: TarnConfig,
+    fuel: Fuel,
     wasm: &[u8],
 ) -> Result<(TarnInstance, WasmiInstance), Verdict> {
     let theirs = WasmiInstance::new(wasm);
-    let ours = TarnInstance::new(config, wasm);
+    let ours = TarnInstance::new(config, fuel, wasm);
     match (ours, theirs) {
         (Ok(ours), Ok(theirs)) => Ok((ours, theirs)),
         (ours, theirs) => {
@@ -82,7 +87,7 @@ fn instantiate_both(
             }
             assert_eq!(
                 actual, expected,
-                "{config:?}: instantiation differs from wasmi"
+                "{config:?}, {fuel:?}: instantiation differs from wasmi"
             );
             Err(Verdict::Checked)
         }

@@ -4,7 +4,7 @@
 
 use arbitrary::Unstructured;
 
-use crate::engines::{TarnConfig, TarnInstance, tarn};
+use crate::engines::{Fuel, TarnConfig, TarnInstance, tarn};
 use crate::generators::{self, Proposals};
 use crate::values::{CallOutcome, ExportKind, Value};
 
@@ -25,7 +25,7 @@ pub fn instantiate(data: &[u8]) -> Verdict {
         return Verdict::Skipped("not enough bytes for a module");
     };
     let config = u.arbitrary().unwrap_or(TarnConfig::Default);
-    let mut instance = match TarnInstance::new(config, &wasm) {
+    let mut instance = match TarnInstance::new(config, Fuel::Metered, &wasm) {
         Ok(instance) => instance,
         Err(error) => {
             // A trap in a segment initialiser or the start function is fine; anything

@@ -9,7 +9,7 @@ mod plan;
 use arbitrary::Unstructured;
 use tarn::{Instance, Module, Store, Val};
 
-use crate::engines::TarnConfig;
+use crate::engines::{Fuel, TarnConfig};
 
 use self::plan::{Access, Plan, Step};
 use super::Verdict;
@@ -28,10 +28,9 @@ pub fn memory_accesses(data: &[u8]) -> Verdict {
     let Ok(plan) = Plan::arbitrary(&mut u) else {
         return Verdict::Skipped("not enough bytes for a plan");
     };
-    let engine = config.engine();
+    let engine = config.engine(Fuel::Unmetered);
     let module = Module::new(engine, plan.to_wat()).expect("the plan's module is valid");
     let mut store = Store::new(engine, ());
-    store.set_fuel(1 << 40).expect("fuel is enabled");
     let instance = Instance::new(&mut store, &module, &[]).expect("nothing can trap");
     let memory = instance.get_memory(&mut store, "memory").expect("exported");
     let mut model = vec![0u8; (plan.minimum as usize) << 16];
