@@ -126,6 +126,33 @@ pub fn outcome_of_error(error: &wasmi::Error) -> CallOutcome {
     })
 }
 
+/// How a failed wasmi instantiation ended. wasmi reports an out-of-bounds element or
+/// data segment as a table or memory error rather than a trap code; those are the traps
+/// the spec prescribes, and its other table and memory errors are resource limits.
+///
+/// # Panics
+///
+/// As for [`outcome_of_error`], for any other error.
+pub fn outcome_of_instantiation_error(error: &wasmi::Error) -> CallOutcome {
+    use wasmi::errors::{ErrorKind, InstantiationError, MemoryError, TableError};
+    match error.kind() {
+        ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. }) => {
+            CallOutcome::Trapped(TrapKind::TableOutOfBounds)
+        }
+        ErrorKind::Table(
+            TableError::InitOutOfBounds
+            | TableError::SetOutOfBounds
+            | TableError::CopyOutOfBounds
+            | TableError::FillOutOfBounds,
+        ) => CallOutcome::Trapped(TrapKind::TableOutOfBounds),
+        ErrorKind::Memory(MemoryError::OutOfBoundsAccess) => {
+            CallOutcome::Trapped(TrapKind::MemoryOutOfBounds)
+        }
+        ErrorKind::Table(_) | ErrorKind::Memory(_) => CallOutcome::Inconclusive,
+        _ => outcome_of_error(error),
+    }
+}
+
 fn to_wasmi(value: Value, ty: wasmi::ValType) -> wasmi::Val {
     match value {
         Value::I32(v) => wasmi::Val::I32(v),

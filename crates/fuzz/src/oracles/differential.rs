@@ -78,7 +78,9 @@ fn instantiate_both(
     match (ours, theirs) {
         (Ok(ours), Ok(theirs)) => Ok((ours, theirs)),
         (ours, theirs) => {
-            let expected = theirs.err().map(|e| reference::outcome_of_error(&e));
+            let expected = theirs
+                .err()
+                .map(|e| reference::outcome_of_instantiation_error(&e));
             let actual = ours.err().map(|e| tarn::outcome_of_error(&e));
             if expected == Some(CallOutcome::Inconclusive)
                 || actual == Some(CallOutcome::Inconclusive)
