@@ -1,0 +1,174 @@
+//! Tarn against Wasmtime and native Rust: compute kernels, host-to-wasm calls,
+//! instantiation and compilation, one table row each.
+//!
+//! `cargo bench --manifest-path benches/Cargo.toml [-- FILTER]` runs the rows whose name
+//! contains FILTER. `TARN_BENCH_SAMPLES` (default 21) and `TARN_BENCH_SAMPLE_MS` (default
+//! 100) set how many samples each runner takes and how long a sample lasts.
+
+use std::time::{Duration, Instant};
+use tarn_benches::engines::{self, Op};
+use tarn_benches::kernels::{self, Kernel};
+use tarn_benches::measure::{Contender, Runner, Settings, measure};
+use tarn_benches::{modules, report};
+
+/// Host-to-wasm calls per operation of the host-call row (the table shows one call).
+const HOST_CALLS: u32 = 10_000;
+
+/// Argument of `run` when checking the compiled module.
+const COMPILE_CHECK_ARG: i32 = 10;
+
+fn main() {
+    let settings = settings_from_env();
+    let filter = filter_from_args();
+    let started = Instant::now();
+    println!(
+        "{} samples per runner, about {} ms each, after one warm-up sample\n",
+        settings.samples,
+        settings.sample_time.as_millis()
+    );
+    println!("{}", report::header());
+    for row in rows() {
+        if filter
+            .as_deref()
+            .is_none_or(|filter| row.name.contains(filter))
+        {
+            let mut contenders = (row.build)();
+            let timings = measure(&row.name, &mut contenders, settings);
+            let per_item: Vec<_> = timings.iter().map(|t| t.per_item(row.batch)).collect();
+            println!("{}", report::row(&row.name, &per_item));
+        }
+    }
+    println!("\ntotal {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// One table row.
+struct Row {
+    /// What it measures.
+    name: String,
+    /// How many items one operation handles; the table shows the time per item.
+    batch: u32,
+    /// Sets up every runner's operation.
+    build: Box<dyn Fn() -> Vec<Contender>>,
+}
+
+impl Row {
+    fn new(name: impl Into<String>, build: impl Fn() -> Vec<Contender> + 'static) -> Self {
+        Self {
+            name: name.into(),
+            batch: 1,
+            build: Box::new(build),
+        }
+    }
+}
+
+/// Every row, in report order.
+fn rows() -> Vec<Row> {
+    let mut rows: Vec<Row> = kernels::all()
+        .into_iter()
+        .map(|kernel| Row::new(kernel.name, move || kernel_contenders(&kernel)))
+        .collect();
+    rows.push(Row {
+        batch: HOST_CALLS,
+        ..Row::new("host->wasm call", host_call_contenders)
+    });
+    rows.push(Row::new(
+        "instantiate small module",
+        instantiation_contenders,
+    ));
+    rows.push(Row::new(
+        "instantiate + call probe",
+        instantiation_and_call_contenders,
+    ));
+    rows.push(Row::new(
+        format!("compile {} functions", modules::COMPILE_FUNCTIONS),
+        compilation_contenders,
+    ));
+    rows
+}
+
+fn kernel_contenders(kernel: &Kernel) -> Vec<Contender> {
+    let wasm = wasm(kernel.wat);
+    let (arg, native) = (kernel.arg, kernel.native);
+    let native: Op = Box::new(move || native(std::hint::black_box(arg)));
+    let contenders = vec![
+        Contender::from_op(Runner::Tarn, engines::tarn::kernel(&wasm, arg)),
+        Contender::from_op(Runner::Wasmtime, engines::wasmtime::kernel(&wasm, arg)),
+        Contender::from_op(Runner::Native, native),
+    ];
+    if let Some(expected) = kernel.expected {
+        assert_eq!(
+            contenders[0].check, expected,
+            "{}: wrong result",
+            kernel.name
+        );
+    }
+    contenders
+}
+
+fn host_call_contenders() -> Vec<Contender> {
+    let wasm = wasm(modules::HOST_CALL_WAT);
+    vec![
+        Contender::from_op(Runner::Tarn, engines::tarn::host_calls(&wasm, HOST_CALLS)),
+        Contender::from_op(
+            Runner::Wasmtime,
+            engines::wasmtime::host_calls(&wasm, HOST_CALLS),
+        ),
+    ]
+}
+
+fn instantiation_contenders() -> Vec<Contender> {
+    let wasm = wasm(modules::INSTANTIATE_WAT);
+    let (tarn_probe, tarn_op) = engines::tarn::instantiation(&wasm);
+    let (wasmtime_probe, wasmtime_op) = engines::wasmtime::instantiation(&wasm);
+    assert_eq!(tarn_probe, i64::from(modules::INSTANTIATE_PROBE));
+    vec![
+        Contender::with_check(Runner::Tarn, tarn_probe, tarn_op),
+        Contender::with_check(Runner::Wasmtime, wasmtime_probe, wasmtime_op),
+    ]
+}
+
+fn instantiation_and_call_contenders() -> Vec<Contender> {
+    let wasm = wasm(modules::INSTANTIATE_WAT);
+    vec![
+        Contender::from_op(Runner::Tarn, engines::tarn::instantiation_and_call(&wasm)),
+        Contender::from_op(
+            Runner::Wasmtime,
+            engines::wasmtime::instantiation_and_call(&wasm),
+        ),
+    ]
+}
+
+fn compilation_contenders() -> Vec<Contender> {
+    let wasm = wasm(&modules::compile_wat(modules::COMPILE_FUNCTIONS));
+    let (tarn_check, tarn_op) = engines::tarn::compilation(&wasm, COMPILE_CHECK_ARG);
+    let (wasmtime_check, wasmtime_op) = engines::wasmtime::compilation(&wasm, COMPILE_CHECK_ARG);
+    vec![
+        Contender::with_check(Runner::Tarn, tarn_check, tarn_op),
+        Contender::with_check(Runner::Wasmtime, wasmtime_check, wasmtime_op),
+    ]
+}
+
+/// Both engines get the same binary, so neither is timed parsing text.
+fn wasm(wat: &str) -> Vec<u8> {
+    wat::parse_str(wat).expect("benchmark WAT parses")
+}
+
+fn settings_from_env() -> Settings {
+    Settings {
+        samples: env_number("TARN_BENCH_SAMPLES", 21) as usize,
+        sample_time: Duration::from_millis(env_number("TARN_BENCH_SAMPLE_MS", 100)),
+    }
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).map_or(default, |value| {
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be a number, got {value:?}"))
+    })
+}
+
+/// The first argument that is not a flag (`cargo bench` passes `--bench`).
+fn filter_from_args() -> Option<String> {
+    std::env::args().skip(1).find(|arg| !arg.starts_with('-'))
+}

@@ -1,0 +1,79 @@
+//! The rows' operations on Tarn.
+
+use super::Op;
+use ::tarn::{Engine, Instance, Module, Store};
+
+/// Calls the kernel export `run(arg)`, once per operation, in one long-lived instance.
+pub fn kernel(wasm: &[u8], arg: i32) -> Op {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).expect("tarn compiles the kernel");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("tarn instantiates");
+    let run = instance
+        .get_typed_func::<i32, i64>(&mut store, "run")
+        .expect("tarn finds run");
+    Box::new(move || run.call(&mut store, arg).expect("tarn runs the kernel"))
+}
+
+/// Calls the trivial export `inc` `calls` times from the host, chaining the results.
+pub fn host_calls(wasm: &[u8], calls: u32) -> Op {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).expect("tarn compiles inc");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("tarn instantiates");
+    let inc = instance
+        .get_typed_func::<i32, i32>(&mut store, "inc")
+        .expect("tarn finds inc");
+    Box::new(move || {
+        let mut value = 0;
+        for _ in 0..calls {
+            value = inc.call(&mut store, value).expect("tarn calls inc");
+        }
+        i64::from(value)
+    })
+}
+
+/// Returns what `probe` gives on a first instance, and an operation that creates a
+/// fresh store, instantiates the module in it and drops both.
+pub fn instantiation(wasm: &[u8]) -> (i64, Op) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).expect("tarn compiles the module");
+    let probe = instantiate_and_probe(&engine, &module);
+    let op = move || {
+        let mut store = Store::new(&engine, ());
+        Instance::new(&mut store, &module, &[]).expect("tarn instantiates");
+        0
+    };
+    (probe, Box::new(op))
+}
+
+/// An operation that creates a fresh store, instantiates the module in it, calls `probe`
+/// (which touches the memory, a table, globals) and drops both.
+pub fn instantiation_and_call(wasm: &[u8]) -> Op {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).expect("tarn compiles the module");
+    Box::new(move || instantiate_and_probe(&engine, &module))
+}
+
+fn instantiate_and_probe(engine: &Engine, module: &Module) -> i64 {
+    let mut store = Store::new(engine, ());
+    let instance = Instance::new(&mut store, module, &[]).expect("tarn instantiates");
+    let probe = instance
+        .get_typed_func::<(), i32>(&mut store, "probe")
+        .and_then(|probe| probe.call(&mut store, ()))
+        .expect("tarn runs probe");
+    i64::from(probe)
+}
+
+/// Returns what `run(arg)` gives on the compiled module, and an operation that compiles
+/// the module and returns its export count.
+pub fn compilation(wasm: &[u8], arg: i32) -> (i64, Op) {
+    let engine = Engine::default();
+    let wasm = wasm.to_vec();
+    let check = kernel(&wasm, arg)();
+    let op = move || {
+        let module = Module::new(&engine, &wasm).expect("tarn compiles the module");
+        module.exports().len() as i64
+    };
+    (check, Box::new(op))
+}

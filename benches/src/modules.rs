@@ -1,0 +1,97 @@
+//! The modules of the engine-only rows: a small module to instantiate, a trivial export
+//! to call from the host, and a generated medium-sized module to compile.
+
+use std::fmt::Write as _;
+
+/// A small module with every kind of entity: functions, a memory, a table, globals,
+/// data and element segments. `probe` reads one of each, so a correct instantiation
+/// returns [`INSTANTIATE_PROBE`].
+pub const INSTANTIATE_WAT: &str = r#"
+(module
+  (type $unary (func (param i32) (result i32)))
+  (memory 1)
+  (table 8 funcref)
+  (global $counter (mut i32) (i32.const 7))
+  (global $scale i64 (i64.const 3))
+  (global $ratio (mut f64) (f64.const 1.5))
+  (data (i32.const 0) "tarn benchmark data")
+  (data (i32.const 1024) "\01\02\03\04\05\06\07\08")
+  (elem (i32.const 0) $double $square $negate $bump)
+  (func $double (type $unary) (i32.mul (local.get 0) (i32.const 2)))
+  (func $square (type $unary) (i32.mul (local.get 0) (local.get 0)))
+  (func $negate (type $unary) (i32.sub (i32.const 0) (local.get 0)))
+  (func $bump (type $unary)
+    (global.set $counter (i32.add (global.get $counter) (local.get 0)))
+    (global.get $counter))
+  (func (export "probe") (result i32)
+    (i32.add
+      (call_indirect (type $unary) (i32.load8_u (i32.const 1027)) (i32.const 1))
+      (i32.add
+        (i32.add (global.get $counter) (i32.wrap_i64 (global.get $scale)))
+        (i32.add (i32.trunc_f64_s (global.get $ratio)) (i32.load8_u (i32.const 0)))))))
+"#;
+
+/// What `probe` returns right after instantiation: 4² + 7 + 3 + 1 + `b't'`.
+pub const INSTANTIATE_PROBE: i32 = 16 + 7 + 3 + 1 + b't' as i32;
+
+/// A module exporting `inc: (i32) -> i32`, for host-to-wasm call overhead.
+pub const HOST_CALL_WAT: &str = r#"
+(module
+  (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
+"#;
+
+/// How many functions the generated compilation module has.
+pub const COMPILE_FUNCTIONS: usize = 400;
+
+/// WAT of a medium module: `functions` functions mixing loops, branches, `br_table`,
+/// integer and float arithmetic, memory accesses and calls to the previous function,
+/// plus an export `run: (i32) -> i64` that calls the last one.
+pub fn compile_wat(functions: usize) -> String {
+    let mut wat = String::from("(module\n  (memory 1)\n");
+    for index in 0..functions {
+        push_function(&mut wat, index);
+    }
+    let last = functions - 1;
+    writeln!(
+        wat,
+        "  (func (export \"run\") (param i32) (result i64) (call $f{last} (local.get 0))))"
+    )
+    .expect("writing to a String cannot fail");
+    wat
+}
+
+/// Appends function `$f{index}: (i32) -> i64` to `wat`.
+fn push_function(wat: &mut String, index: usize) {
+    let callee = match index {
+        0 => "(i64.extend_i32_u (local.get $n))".to_string(),
+        _ => format!(
+            "(call $f{} (i32.and (local.get $n) (i32.const 15)))",
+            index - 1
+        ),
+    };
+    let address = (index % 256) * 8;
+    writeln!(
+        wat,
+        r#"  (func $f{index} (param $n i32) (result i64)
+    (local $i i32) (local $acc i64) (local $x f64)
+    (local.set $acc {callee})
+    (local.set $x (f64.convert_i32_s (local.get $n)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (block $c (block $b (block $a
+          (br_table $a $b $c (i32.rem_u (local.get $i) (i32.const 3))))
+          (local.set $acc (i64.add (local.get $acc) (i64.const {index})))
+          (br $c))
+          (local.set $acc (i64.rotl (i64.mul (local.get $acc) (i64.const 31)) (i64.const 7))))
+        (local.set $x (f64.add (f64.mul (local.get $x) (f64.const 0.5)) (f64.const {index}.25)))
+        (if (i64.gt_s (local.get $acc) (i64.const 1000000))
+          (then (local.set $acc (i64.xor (local.get $acc) (i64.shr_u (local.get $acc) (i64.const 11))))))
+        (i64.store (i32.const {address}) (local.get $acc))
+        (local.set $acc (i64.add (local.get $acc) (i64.load (i32.const {address}))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i64.add (local.get $acc) (i64.trunc_sat_f64_s (local.get $x))))"#
+    )
+    .expect("writing to a String cannot fail");
+}

@@ -1,0 +1,68 @@
+//! The result table, printed as Markdown so it can be pasted into the README as is.
+
+use crate::measure::{Runner, Timings};
+
+/// The table's header lines.
+pub fn header() -> String {
+    format!(
+        "| {:<28} | {:>10} | {:>10} | {:>10} | {:>13} | {:>11} | {:>6} |\n\
+         |{:-<30}|{:->12}|{:->12}|{:->12}|{:->15}|{:->13}|{:->8}|",
+        "benchmark (median per op)",
+        "tarn",
+        "wasmtime",
+        "native",
+        "tarn/wasmtime",
+        "tarn/native",
+        "spread",
+        ":",
+        ":",
+        ":",
+        ":",
+        ":",
+        ":",
+        ":"
+    )
+}
+
+/// One row: the median of each runner, the ratios of Tarn's median to the others', and
+/// the largest spread (interquartile range over median) among the runners.
+pub fn row(name: &str, timings: &[Timings]) -> String {
+    let median = |runner| find(timings, runner).map(Timings::median);
+    let tarn = median(Runner::Tarn);
+    let spread = timings.iter().map(Timings::spread).fold(0.0, f64::max);
+    format!(
+        "| {:<28} | {:>10} | {:>10} | {:>10} | {:>13} | {:>11} | {:>5.0}% |",
+        name,
+        duration(tarn),
+        duration(median(Runner::Wasmtime)),
+        duration(median(Runner::Native)),
+        ratio(tarn, median(Runner::Wasmtime)),
+        ratio(tarn, median(Runner::Native)),
+        spread * 100.0
+    )
+}
+
+fn find(timings: &[Timings], runner: Runner) -> Option<&Timings> {
+    timings.iter().find(|timings| timings.runner == runner)
+}
+
+/// A time in seconds, in the unit that keeps three or four significant digits.
+fn duration(seconds: Option<f64>) -> String {
+    let Some(seconds) = seconds else {
+        return "-".to_string();
+    };
+    match seconds * 1e9 {
+        n if n < 1e2 => format!("{n:.1} ns"),
+        n if n < 1e3 => format!("{n:.0} ns"),
+        n if n < 1e6 => format!("{:.2} µs", n / 1e3),
+        n if n < 1e9 => format!("{:.2} ms", n / 1e6),
+        n => format!("{:.2} s", n / 1e9),
+    }
+}
+
+fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
+    match (numerator, denominator) {
+        (Some(n), Some(d)) => format!("{:.2}x", n / d),
+        _ => "-".to_string(),
+    }
+}
