@@ -22,9 +22,10 @@ fn main() {
     let filter = filter_from_args();
     let started = Instant::now();
     println!(
-        "{} samples per runner, about {} ms each, after one warm-up sample\n",
+        "{} samples per runner, about {} ms each, after one warm-up sample; {}\n",
         settings.samples,
-        settings.sample_time.as_millis()
+        settings.sample_time.as_millis(),
+        machine_load()
     );
     println!("{}", report::header());
     for row in rows() {
@@ -171,4 +172,18 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// The first argument that is not a flag (`cargo bench` passes `--bench`).
 fn filter_from_args() -> Option<String> {
     std::env::args().skip(1).find(|arg| !arg.starts_with('-'))
+}
+
+/// The core count and load average, so a reader can judge how noisy the run was.
+fn machine_load() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".to_string());
+    format!("{cores} cores, load average {load}")
 }
