@@ -344,6 +344,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let cont = self.builder.create_block();
         self.builder.set_cold_block(raise);
         self.builder.ins().brif(cond, raise, &[], cont, &[]);
+        self.builder.seal_block(raise);
+        self.builder.seal_block(cont);
         self.builder.switch_to_block(raise);
         self.call_builtin(BuiltinFunction::Raise, &[]);
         // `Raise` unwinds and never returns; the trap only terminates the block.

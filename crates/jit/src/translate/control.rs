@@ -102,6 +102,9 @@ impl FuncTranslator<'_, '_> {
         self.builder
             .ins()
             .brif(cond, then_block, &args, else_block, &args);
+        // Each arm has the `brif` as its only predecessor.
+        self.builder.seal_block(then_block);
+        self.builder.seal_block(else_block);
         self.enter_block(then_block, base);
         self.control.push(ControlFrame {
             kind: FrameKind::If {
@@ -160,18 +163,26 @@ impl FuncTranslator<'_, '_> {
         }
         let frame = self.control.pop().expect("validated end");
         let mut reached = frame.dest_reached;
-        if let FrameKind::If {
-            else_block,
-            has_else: false,
-        } = frame.kind
-        {
-            // Without an else arm the parameters pass straight through; validation
-            // guarantees they match the results.
-            self.builder.switch_to_block(else_block);
-            let params = block_args(self.builder.block_params(else_block));
-            self.builder.ins().jump(frame.dest, &params);
-            reached = true;
+        match frame.kind {
+            FrameKind::If {
+                else_block,
+                has_else: false,
+            } => {
+                // Without an else arm the parameters pass straight through; validation
+                // guarantees they match the results.
+                self.builder.switch_to_block(else_block);
+                let params = block_args(self.builder.block_params(else_block));
+                self.builder.ins().jump(frame.dest, &params);
+                reached = true;
+            }
+            // Every back edge to the header lies inside the loop, so all are known now;
+            // sealing here (not at the end of the function) lets SSA construction see
+            // that values unchanged in the loop need no header parameter.
+            FrameKind::Loop { header } => self.builder.seal_block(header),
+            _ => {}
         }
+        // Every branch to the exit comes from inside the construct.
+        self.builder.seal_block(frame.dest);
         self.reachable = reached;
         if !reached {
             return;
@@ -211,6 +222,7 @@ impl FuncTranslator<'_, '_> {
         let args = block_args(self.peek_n(n));
         let next = self.builder.create_block();
         self.builder.ins().brif(cond, target, &args, next, &[]);
+        self.builder.seal_block(next);
         self.builder.switch_to_block(next);
     }
 
@@ -236,6 +248,7 @@ impl FuncTranslator<'_, '_> {
         edges.sort_unstable_by_key(|&(depth, _)| depth);
         for (depth, edge) in edges {
             let (target, n) = self.branch_target(depth);
+            self.builder.seal_block(edge);
             self.builder.switch_to_block(edge);
             let args = block_args(self.peek_n(n));
             self.builder.ins().jump(target, &args);

@@ -65,10 +65,12 @@ impl FuncTranslator<'_, '_> {
         let cont = self.builder.create_block();
         self.builder.set_cold_block(slow);
         self.builder.ins().brif(cond, slow, &[], cont, &[]);
+        self.builder.seal_block(slow);
         self.builder.switch_to_block(slow);
         let ok = self.call_builtin(builtin, &[]).expect("builtin returns ok");
         self.raise_unless_ok(ok);
         self.builder.ins().jump(cont, &[]);
+        self.builder.seal_block(cont);
         self.builder.switch_to_block(cont);
     }
 }

@@ -87,6 +87,8 @@ impl FuncTranslator<'_, '_> {
         self.builder.set_cold_block(lazy);
         let uninit = self.builder.ins().icmp_imm_s(IntCC::Equal, slot, 0);
         self.builder.ins().brif(uninit, lazy, &[], ready, &[]);
+        self.builder.seal_block(lazy);
+        self.builder.seal_block(ready);
         self.builder.switch_to_block(lazy);
         let table_arg = self.index_const(table.as_u32());
         let index_arg = self.widen_to_i64(index);
@@ -104,6 +106,7 @@ impl FuncTranslator<'_, '_> {
         self.builder
             .ins()
             .jump(done, &super::stack::block_args(&[untagged]));
+        self.builder.seal_block(done);
         self.builder.switch_to_block(done);
         result
     }

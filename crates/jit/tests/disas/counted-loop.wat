@@ -26,8 +26,6 @@
 ;;
 ;;                                 block2(v5: i32, v6: i32):
 ;; @0021                               v7 = iadd v5, v6
-;;                                     v11 -> v7
-;;                                     v10 -> v11
 ;; @0026                               v8 = iconst.i32 1
 ;; @0028                               v9 = isub v6, v8  ; v8 = 1
 ;; @002b                               brif v9, block2(v7, v9), block4
@@ -36,7 +34,7 @@
 ;; @002d                               jump block3
 ;;
 ;;                                 block3:
-;; @0030                               jump block1(v10)
+;; @0030                               jump block1(v7)
 ;;
 ;;                                 block1(v4: i32):
 ;; @0030                               return v4

@@ -70,9 +70,9 @@
 ;;                                 block7:
 ;; @0018                               jump block10(v2)
 ;;
-;;                                 block10(v41: i32):
-;;                                     v40 -> v41
-;;                                     v44 -> v41
+;;                                 block10(v35: i32):
+;;                                     v33 -> v35
+;;                                     v34 -> v35
 ;; @0018                               v18 = load.i64 notrap aligned readonly can_move v0+8
 ;; @0018                               v19 = load.i64 notrap aligned v18
 ;; @0018                               v20 = iconst.i64 0
@@ -98,7 +98,7 @@
 ;; @0018                               v27 = load.i64 notrap aligned readonly can_move v0+8
 ;; @0018                               v28 = load.i64 notrap aligned v27+8
 ;; @0018                               v29 = icmp uge v26, v28
-;; @0018                               brif v29, block16, block17(v41)
+;; @0018                               brif v29, block16, block17
 ;;
 ;;                                 block16 cold:
 ;; @0018                               v30 = call fn2(v0)
@@ -111,17 +111,17 @@
 ;; @0018                               trap user11
 ;;
 ;;                                 block19:
-;; @0018                               jump block17(v44)
+;; @0018                               jump block17
 ;;
-;;                                 block17(v33: i32):
-;; @001c                               v34 = iconst.i32 1
-;; @001e                               v35 = isub v33, v34  ; v34 = 1
-;; @0021                               v36 = load.i64 notrap aligned readonly can_move v0+8
-;; @0021                               v37 = load.i64 notrap aligned v36
-;; @0021                               v38 = iconst.i64 5
-;; @0021                               v39 = iadd v37, v38  ; v38 = 5
-;; @0021                               store notrap aligned v39, v36
-;; @0021                               brif v35, block10(v35), block20
+;;                                 block17:
+;; @001c                               v36 = iconst.i32 1
+;; @001e                               v37 = isub.i32 v35, v36  ; v36 = 1
+;; @0021                               v38 = load.i64 notrap aligned readonly can_move v0+8
+;; @0021                               v39 = load.i64 notrap aligned v38
+;; @0021                               v40 = iconst.i64 5
+;; @0021                               v41 = iadd v39, v40  ; v40 = 5
+;; @0021                               store notrap aligned v41, v38
+;; @0021                               brif v37, block10(v37), block20
 ;;
 ;;                                 block20:
 ;; @0023                               jump block11
