@@ -87,11 +87,11 @@ impl fmt::Display for RefType {
     }
 }
 
-/// A function signature.
+/// A function signature. Cloning is cheap: the type lists are shared.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FuncType {
-    params: Box<[ValType]>,
-    results: Box<[ValType]>,
+    params: std::sync::Arc<[ValType]>,
+    results: std::sync::Arc<[ValType]>,
 }
 
 impl FuncType {

@@ -49,6 +49,8 @@ wasm_ty! {
 
 /// A list of WebAssembly values as a Rust tuple (or a single [`WasmTy`], or `()`).
 pub trait WasmTyList: Send + Sync + 'static + Sized {
+    /// How many values the list has.
+    const LEN: usize;
     /// The types, in order.
     fn valtypes() -> Vec<ValType>;
     /// Writes the values to the front of `dst`, which is long enough.
@@ -58,6 +60,7 @@ pub trait WasmTyList: Send + Sync + 'static + Sized {
 }
 
 impl<A: WasmTy> WasmTyList for A {
+    const LEN: usize = 1;
     fn valtypes() -> Vec<ValType> {
         vec![A::valtype()]
     }
@@ -72,6 +75,7 @@ impl<A: WasmTy> WasmTyList for A {
 macro_rules! wasm_ty_list {
     ($($name:ident $index:tt)*) => {
         impl<$($name: WasmTy),*> WasmTyList for ($($name,)*) {
+            const LEN: usize = [$($index),*].len();
             fn valtypes() -> Vec<ValType> {
                 vec![$($name::valtype()),*]
             }
@@ -86,6 +90,7 @@ macro_rules! wasm_ty_list {
 }
 
 impl WasmTyList for () {
+    const LEN: usize = 0;
     fn valtypes() -> Vec<ValType> {
         Vec::new()
     }
@@ -132,6 +137,9 @@ impl<L: WasmResults> WasmRet for Result<L> {
     }
 }
 
+/// How many values a typed call passes in a stack buffer; longer lists use the heap.
+const INLINE_VALUES: usize = 8;
+
 /// A function whose signature was checked once, so calls need no per-value checks.
 pub struct TypedFunc<Params, Results> {
     func: Func,
@@ -175,12 +183,20 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     /// A [`Trap`](crate::Trap), an error a host function returned, or an error if the
     /// function belongs to another store.
     pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
-        let len = Params::valtypes().len().max(Results::valtypes().len());
-        let mut values = vec![ValRaw::default(); len];
-        params.store_raw(&mut values);
         let store = store.as_context_mut();
         let func_ref = self.func.checked_func_ref(store.0.opaque())?;
-        crate::func::call::invoke(store.0, func_ref, &mut values)?;
-        Ok(Results::load_raw(&values))
+        let len = Params::LEN.max(Results::LEN);
+        // Calls are frequent and lists short: keep the buffer on the stack.
+        let mut inline = [ValRaw::default(); INLINE_VALUES];
+        let mut heap = Vec::new();
+        let values = if len <= INLINE_VALUES {
+            &mut inline[..len]
+        } else {
+            heap.resize(len, ValRaw::default());
+            &mut heap[..]
+        };
+        params.store_raw(values);
+        crate::func::call::invoke(store.0, func_ref, values)?;
+        Ok(Results::load_raw(values))
     }
 }
