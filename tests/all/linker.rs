@@ -148,3 +148,37 @@ fn handles_from_another_store_are_rejected() {
     let error = f.call(&mut store_b, &[], &mut results).unwrap_err();
     assert!(error.to_string().contains("store"), "{error}");
 }
+
+#[test]
+fn a_linker_host_function_is_one_func_per_store() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("m", "f", || 3i32).unwrap();
+    let first = linker
+        .get(&mut store, "m", "f")
+        .unwrap()
+        .into_func()
+        .unwrap();
+    let second = linker
+        .get(&mut store, "m", "f")
+        .unwrap()
+        .into_func()
+        .unwrap();
+    assert_eq!(first, second);
+    let mut other = Store::new(&engine, ());
+    let elsewhere = linker
+        .get(&mut other, "m", "f")
+        .unwrap()
+        .into_func()
+        .unwrap();
+    assert_eq!(
+        elsewhere
+            .typed::<(), i32>(&other)
+            .unwrap()
+            .call(&mut other, ())
+            .unwrap(),
+        3
+    );
+    assert!(first.typed::<(), i32>(&other).is_err());
+}

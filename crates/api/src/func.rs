@@ -129,14 +129,24 @@ impl Func {
     }
 
     /// Makes a store function of a host function.
+    ///
+    /// A linker's host function becomes one `Func` per store, however often it is
+    /// instantiated: the store remembers it by the address of its shared body, which the
+    /// `Func`'s context keeps alive (so the address cannot be reused while remembered).
     pub(crate) fn from_host<T: 'static>(
         store: StoreContextMut<'_, T>,
         host: Arc<HostFunc<T>>,
     ) -> Func {
+        let key = Arc::as_ptr(&host) as usize;
+        if let Some(func) = store.0.opaque().host_func(key) {
+            return func;
+        }
         let engine = store.engine().clone();
         let ty = host.ty.clone();
         let context = host::new_host_context(&engine, store.0.opaque().id(), host);
-        store.0.opaque_mut().push_func(context, ty)
+        let func = store.0.opaque_mut().push_func(context, ty);
+        store.0.opaque_mut().remember_host_func(key, func);
+        func
     }
 
     /// The function's signature.

@@ -80,6 +80,8 @@ pub struct StoreOpaque {
     pub(crate) globals: Arena<GlobalData>,
     extern_refs: Arena<ExternRefData>,
     instance_by_vmctx: HashMap<usize, crate::instance::Instance>,
+    /// The `Func` made in this store for each shared host function body, by its address.
+    host_funcs: HashMap<usize, Func>,
     fuel_enabled: bool,
 }
 
@@ -102,6 +104,7 @@ impl<T: 'static> Store<T> {
             globals: Arena::new(),
             extern_refs: Arena::new(),
             instance_by_vmctx: HashMap::new(),
+            host_funcs: HashMap::new(),
             fuel_enabled: engine.config().tunables.consume_fuel,
         };
         Self {
@@ -357,6 +360,16 @@ impl StoreOpaque {
     pub(crate) fn extern_ref_from_raw(&self, raw: usize) -> Option<Stored<ExternRefData>> {
         let index = raw.checked_sub(1)?;
         (index < self.extern_refs.len()).then(|| Stored::new(self.id, index))
+    }
+
+    /// The `Func` already made for the host function body at `key`, if any.
+    pub(crate) fn host_func(&self, key: usize) -> Option<Func> {
+        self.host_funcs.get(&key).copied()
+    }
+
+    /// Remembers the `Func` made for the host function body at `key`.
+    pub(crate) fn remember_host_func(&mut self, key: usize, func: Func) {
+        self.host_funcs.insert(key, func);
     }
 
     /// Remembers which instance owns a `VMContext`, for `Caller`.
