@@ -20,7 +20,11 @@ fn memory_read_write_grow_and_bounds() {
     assert!(memory.read(&store, usize::MAX, &mut buf).is_err());
     assert_eq!(memory.grow(&mut store, 2).unwrap(), 1);
     assert_eq!(memory.size(&store), 3);
-    assert!(memory.grow(&mut store, 1).is_err());
+    let message = memory.grow(&mut store, 1).unwrap_err().to_string();
+    assert!(
+        message.contains("3 pages (maximum Some(3)) by 1"),
+        "{message}"
+    );
     memory.data_mut(&mut store)[3 * 65536 - 1] = 9;
     assert_eq!(memory.data(&store)[3 * 65536 - 1], 9);
     // The type's minimum is the current size, as the spec's external types have it.
@@ -76,7 +80,14 @@ fn tables_hold_functions_and_grow() {
         5
     );
     assert!(table.get(&mut store, 2).is_none());
-    assert!(table.set(&mut store, 2, Val::FuncRef(None)).is_err());
+    let message = table
+        .set(&mut store, 2, Val::FuncRef(None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("index 2 in a table of 2 elements"),
+        "{message}"
+    );
     assert!(table.set(&mut store, 0, Val::I32(1)).is_err());
     assert_eq!(table.grow(&mut store, 2, Val::FuncRef(Some(f))).unwrap(), 2);
     assert!(matches!(

@@ -133,12 +133,15 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let store = store.as_context_mut().0.opaque_mut();
         self.0.check(store.id(), "memory")?;
+        let ty = self.ty_opaque(store);
         let (instance, index) = self.owner(store);
         let owner = store.instances.get_mut(store.id(), instance.0);
         match owner.instance_mut().defined_memory_grow(index, delta) {
             Ok(Some(previous)) => Ok(previous),
             Ok(None) => Err(Error::msg(format!(
-                "failed to grow memory by {delta} pages"
+                "failed to grow a memory of {} pages (maximum {:?}) by {delta} pages",
+                ty.minimum(),
+                ty.maximum()
             ))),
             Err(error) => Err(Error::from_boxed(error)),
         }

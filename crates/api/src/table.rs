@@ -104,7 +104,9 @@ impl Table {
         let store = store.as_context_mut().0.opaque_mut();
         self.0.check(store.id(), "table")?;
         let element = to_element(store, &value, self.element_type(store))?;
+        let size = self.vm_table(store).size();
         self.with_table(store, |t| t.set(u64::from(index), element))
+            .map_err(|e| Error::msg(format!("{e}: index {index} in a table of {size} elements")))
     }
 
     /// Grows by `delta` elements set to `init`, returning the previous size.
@@ -118,6 +120,7 @@ impl Table {
         let store = store.as_context_mut().0.opaque_mut();
         self.0.check(store.id(), "table")?;
         let element = to_element(store, &init, self.element_type(store))?;
+        let ty = self.ty_opaque(store);
         let (instance, index) = self.owner(store);
         let owner = store.instances.get_mut(store.id(), instance.0);
         match owner
@@ -126,7 +129,9 @@ impl Table {
         {
             Ok(Some(previous)) => Ok(u32::try_from(previous).unwrap_or(u32::MAX)),
             Ok(None) => Err(Error::msg(format!(
-                "failed to grow table by {delta} elements"
+                "failed to grow a table of {} elements (maximum {:?}) by {delta}",
+                ty.minimum(),
+                ty.maximum()
             ))),
             Err(error) => Err(Error::from_boxed(error)),
         }
