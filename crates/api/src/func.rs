@@ -35,7 +35,7 @@ pub(crate) struct FuncData {
     pub(crate) raw: VMFuncRef,
     pub(crate) ty: FuncType,
     /// Keeps a host function's context alive.
-    pub(crate) _host: Option<Box<vm::VMHostFuncContext>>,
+    pub(crate) _host: Option<vm::OwnedHostFuncContext>,
 }
 
 impl FuncData {

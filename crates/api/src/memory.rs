@@ -131,12 +131,16 @@ impl Memory {
     /// If the memory cannot grow that far (its maximum, the limiter, or the host said
     /// no), with the memory unchanged, or the memory belongs to another store.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let store = store.as_context_mut().0.opaque_mut();
+        let (store, mut limiter) = store.as_context_mut().0.opaque_and_limiter();
         self.0.check(store.id(), "memory")?;
         let ty = self.ty_opaque(store);
         let (instance, index) = self.owner(store);
         let owner = store.instances.get_mut(store.id(), instance.0);
-        match owner.instance_mut().defined_memory_grow(index, delta) {
+        let limiter = limiter.as_mut().map(|l| l as &mut dyn vm::ResourceLimiter);
+        match owner
+            .instance_mut()
+            .defined_memory_grow(index, delta, limiter)
+        {
             Ok(Some(previous)) => Ok(previous),
             Ok(None) => Err(Error::msg(format!(
                 "failed to grow a memory of {} pages (maximum {:?}) by {delta} pages",

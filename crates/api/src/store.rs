@@ -194,6 +194,55 @@ impl<T> StoreInner<T> {
         let limiter = self.limiter.as_mut()?;
         Some(limiter(&mut self.data))
     }
+
+    /// The store's limiter as the vm asks it (`None` without one), for instantiation.
+    pub(crate) fn vm_limiter(&mut self) -> Option<&mut dyn vm::ResourceLimiter> {
+        if self.limiter.is_some() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    /// The parts of the store that hold entities, and at the same time the limiter
+    /// (user callback and data), for growing a memory or table from the host.
+    pub(crate) fn opaque_and_limiter(&mut self) -> (&mut StoreOpaque, Option<StoreLimiter<'_, T>>) {
+        let limiter = self.limiter.as_mut().map(|limiter| StoreLimiter {
+            limiter,
+            data: &mut self.data,
+        });
+        (&mut self.opaque, limiter)
+    }
+}
+
+/// The user's limiter, split-borrowed from a store beside its entities.
+pub(crate) struct StoreLimiter<'a, T> {
+    limiter: &'a mut Box<LimiterFn<T>>,
+    data: &'a mut T,
+}
+
+impl<T> vm::ResourceLimiter for StoreLimiter<'_, T> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool, vm::HostError> {
+        (self.limiter)(self.data)
+            .memory_growing(current, desired, maximum)
+            .map_err(Error::into_inner)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool, vm::HostError> {
+        (self.limiter)(self.data)
+            .table_growing(current, desired, maximum)
+            .map_err(Error::into_inner)
+    }
 }
 
 impl<T: 'static> vm::StoreHooks for StoreInner<T> {
@@ -292,13 +341,9 @@ impl StoreOpaque {
     }
 
     /// Adds a host function, whose context owns its `VMFuncRef`.
-    pub(crate) fn push_func(
-        &mut self,
-        mut context: Box<vm::VMHostFuncContext>,
-        ty: FuncType,
-    ) -> Func {
+    pub(crate) fn push_func(&mut self, context: vm::OwnedHostFuncContext, ty: FuncType) -> Func {
         let func_ref = context.func_ref_ptr().as_ptr() as usize;
-        let raw = *context.func_ref();
+        let raw = *context.get().func_ref();
         self.register_wasm_func(FuncData {
             func_ref,
             raw,

@@ -31,8 +31,10 @@ impl OptLevel {
 /// Builds the ISA of the host with Tarn's flags.
 ///
 /// Frame pointers are always preserved so the vm can walk wasm frames; the verifier runs
-/// in debug builds (and so in tests), where a translator bug should fail loudly; stack
-/// probes are off because every prologue checks the store's stack limit instead; and
+/// in debug builds (and so in tests), where a translator bug should fail loudly; every
+/// prologue checks the store's stack limit including the frame's size, and inline stack
+/// probes touch each page of a frame larger than a page in order as well, so that even
+/// if a limit were wrong no frame could step over the guard page; and
 /// results that do not fit in return registers go to a return area Cranelift adds, since
 /// a multi-value function may return any number of them.
 ///
@@ -50,7 +52,8 @@ pub(crate) fn host_isa(opt: OptLevel) -> Result<OwnedTargetIsa, CompileError> {
         ("opt_level", opt.as_setting()),
         ("preserve_frame_pointers", "true"),
         ("enable_verifier", verifier),
-        ("enable_probestack", "false"),
+        ("enable_probestack", "true"),
+        ("probestack_strategy", "inline"),
         ("unwind_info", "false"),
         ("enable_multi_ret_implicit_sret", "true"),
     ];
@@ -84,13 +87,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn host_isa_keeps_frame_pointers_and_verifies_in_debug_builds() {
+    fn host_isa_keeps_frame_pointers_probes_large_frames_and_verifies_in_debug_builds() {
         let isa = host_isa(OptLevel::SpeedAndSize).unwrap();
         let flags = isa.flags();
         assert!(flags.preserve_frame_pointers());
         assert_eq!(flags.enable_verifier(), cfg!(debug_assertions));
         assert_eq!(flags.opt_level(), settings::OptLevel::SpeedAndSize);
-        assert!(!flags.enable_probestack());
+        assert!(flags.enable_probestack());
+        assert_eq!(
+            flags.probestack_strategy(),
+            settings::ProbestackStrategy::Inline
+        );
     }
 
     #[test]

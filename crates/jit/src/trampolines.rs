@@ -1,5 +1,9 @@
 //! The trampolines between the two calling conventions, and the builtin trampolines.
 //!
+//! Both call-convention trampolines check the store's stack limit, like wasm functions:
+//! the array-to-wasm one in its prologue (its frame holds the outgoing arguments), the
+//! wasm-to-array one explicitly before it writes its `ValRaw` buffer (up to 16 KiB).
+//!
 //! - array-to-wasm (host entry), one per escaping function: reads the arguments from the
 //!   `ValRaw` buffer, records its own frame pointer as `last_wasm_entry_fp`, calls the wasm
 //!   body directly and writes the results back; it returns `true`, since traps unwind past it.
@@ -35,6 +39,7 @@ pub(crate) fn array_to_wasm(
     let ty = env.module.func_type(func_index);
     let name = UserFuncName::user(NAMESPACE_TRAMPOLINE, func_index.as_u32());
     let mut func = Function::with_name_signature(name, env.array_signature());
+    func.stack_limit = Some(crate::translate::stack_limit(env, &mut func));
     let mut b = FunctionBuilder::new(&mut func, ctx);
     let entry = entry_block(&mut b);
     let params = b.block_params(entry).to_vec();
@@ -82,6 +87,7 @@ pub(crate) fn wasm_to_array(
     let slots = ty.params.len().max(ty.results.len());
     let size = u32::try_from(slots).unwrap_or(u32::MAX / VAL_RAW_SIZE) * VAL_RAW_SIZE;
     let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 4));
+    check_stack_limit(env, &mut b, caller_vmctx);
     let values = b.ins().stack_addr(env.ptr, slot, 0);
     store_values(&mut b, values, &params[2..]);
     let o = &env.offsets;
@@ -126,6 +132,20 @@ pub(crate) fn builtin(
     b.ins().return_(result.as_slice());
     b.finalize(env.frontend_config);
     func
+}
+
+/// Traps with `StackOverflow` when the stack pointer, with this function's frame already
+/// allocated, is below the store's limit. The callee `vmctx` of a wasm-to-array
+/// trampoline is a host function's context, so the prologue check (which goes through
+/// the `vmctx` parameter) cannot be used; this one reads the limit through the caller's.
+/// Nothing below the frame's top has been written yet when it runs.
+fn check_stack_limit(env: &FuncEnv<'_>, b: &mut FunctionBuilder<'_>, vmctx: Value) {
+    let store = env.store_context(b, vmctx);
+    let field = to_offset(env.offsets.vmstore_context_stack_limit());
+    let limit = b.ins().load(env.ptr, trusted(), store, field);
+    let sp = b.ins().get_stack_pointer(env.ptr);
+    let below = b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+    b.ins().trapnz(below, user_trap(TrapCode::StackOverflow));
 }
 
 fn entry_block(b: &mut FunctionBuilder<'_>) -> ir::Block {

@@ -73,7 +73,7 @@ pub(crate) fn translate_function(
 
 /// The stack limit, loaded through `vmctx -> store context -> stack_limit`; Cranelift
 /// compares it with the stack pointer in every prologue.
-fn stack_limit(env: &FuncEnv<'_>, func: &mut Function) -> ir::GlobalValue {
+pub(crate) fn stack_limit(env: &FuncEnv<'_>, func: &mut Function) -> ir::GlobalValue {
     let vmctx = func.create_global_value(GlobalValueData::VMContext);
     let readonly = mem_flags(func, trusted().with_readonly());
     let plain = mem_flags(func, trusted());

@@ -3,7 +3,7 @@
 //! faulting pc is a trap site; backtraces ask it which function a pc is in.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, TryLockError};
 
 use environ::{CompiledModuleInfo, DefinedFuncIndex, TrapCode};
 
@@ -42,7 +42,14 @@ pub(crate) fn unregister(start: usize) {
 
 /// The registered section containing `pc`, as (start, offset of pc, info).
 fn find<R>(pc: usize, f: impl FnOnce(usize, u32, &CompiledModuleInfo) -> R) -> Option<R> {
-    let registry = read();
+    find_in(&read(), pc, f)
+}
+
+fn find_in<R>(
+    registry: &BTreeMap<usize, Registered>,
+    pc: usize,
+    f: impl FnOnce(usize, u32, &CompiledModuleInfo) -> R,
+) -> Option<R> {
     let (&start, registered) = registry.range(..=pc).next_back()?;
     let offset = pc - start;
     if offset >= registered.len {
@@ -51,9 +58,27 @@ fn find<R>(pc: usize, f: impl FnOnce(usize, u32, &CompiledModuleInfo) -> R) -> O
     Some(f(start, u32::try_from(offset).ok()?, &registered.info))
 }
 
-/// The trap code of the trap site at exactly `pc`, if `pc` is one.
-pub(crate) fn lookup_trap(pc: usize) -> Option<TrapCode> {
-    find(pc, |_, offset, info| info.lookup_trap(offset)).flatten()
+/// How often the signal handler retries a registry that is being written.
+const SIGNAL_HANDLER_RETRIES: u32 = 100_000;
+
+/// The trap code of the trap site at exactly `pc`, if `pc` is one, for the signal
+/// handler: never blocks (`try_read`, retried while
+/// another thread registers or unregisters code, which takes microseconds) and never
+/// allocates. If the lock stays taken, which only happens when the interrupted thread
+/// itself holds it (so the fault is not in wasm code), the fault is not claimed.
+pub(crate) fn lookup_trap_in_signal_handler(pc: usize) -> Option<TrapCode> {
+    for _ in 0..SIGNAL_HANDLER_RETRIES {
+        let registry = match REGISTRY.try_read() {
+            Ok(registry) => registry,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                crate::sys::yield_thread();
+                continue;
+            }
+        };
+        return find_in(&registry, pc, |_, offset, info| info.lookup_trap(offset)).flatten();
+    }
+    None
 }
 
 /// Whether `pc` lies in registered code.
@@ -114,10 +139,10 @@ mod tests {
         let start = 0x7000_0000_0000;
         register(start, 16, Arc::new(info));
         assert_eq!(
-            lookup_trap(start + 4),
+            lookup_trap_in_signal_handler(start + 4),
             Some(TrapCode::IntegerDivisionByZero)
         );
-        assert_eq!(lookup_trap(start + 5), None);
+        assert_eq!(lookup_trap_in_signal_handler(start + 5), None);
         assert!(is_wasm_code(start + 15));
         assert!(!is_wasm_code(start + 16));
         assert_eq!(
@@ -126,6 +151,6 @@ mod tests {
         );
         assert_eq!(frame_at(start + 9, start + 9), None);
         unregister(start);
-        assert_eq!(lookup_trap(start + 4), None);
+        assert_eq!(lookup_trap_in_signal_handler(start + 4), None);
     }
 }

@@ -25,7 +25,7 @@ pub use exports::Export;
 
 use crate::ValRaw;
 use crate::memory::LinearMemory;
-use crate::store::{HostError, ResourceLimiter, StoreHooks};
+use crate::store::{HostError, ResourceLimiter};
 use crate::table::{Table, TableElement};
 use crate::vmcontext::{
     VMContext, VMFuncRef, VMGlobalDefinition, VMGlobalImport, VMMemoryDefinition, VMMemoryImport,
@@ -48,7 +48,6 @@ pub struct Instance {
     dropped_data: EntityVec<DataIndex, bool>,
     /// Kept alive for the type-id pointer in the `VMContext` header.
     type_ids: Arc<[VMSharedTypeIndex]>,
-    store: Option<NonNull<dyn StoreHooks>>,
     /// A pointer to `vmctx` derived from the whole allocation, so writes through it may
     /// reach the bytes past the end of `Instance`.
     vmctx_ptr: NonNull<VMContext>,
@@ -201,14 +200,8 @@ impl Instance {
         self.module.tables[table]
     }
 
-    /// The store hooks given at allocation. The allocation request promised the store
-    /// outlives the instance and is not otherwise borrowed while its wasm code (or the
-    /// API on its behalf) runs a libcall or grows one of its memories or tables.
-    pub(crate) fn store_hooks(&self) -> Option<NonNull<dyn StoreHooks>> {
-        self.store
-    }
-
-    /// Grows a defined memory and publishes its new base and length to the VMContext.
+    /// Grows a defined memory, asking `limiter` (the store's, borrowed by the caller for
+    /// this call), and publishes its new base and length to the VMContext.
     ///
     /// # Errors
     ///
@@ -217,9 +210,10 @@ impl Instance {
         self: Pin<&mut Self>,
         memory: DefinedMemoryIndex,
         delta_pages: u64,
+        limiter: Option<&mut dyn ResourceLimiter>,
     ) -> Result<Option<u64>, HostError> {
         let this = self.fields_mut();
-        let result = this.memories[memory].grow(delta_pages, limiter_of(this.store));
+        let result = this.memories[memory].grow(delta_pages, limiter);
         let definition = this.memories[memory].vmmemory();
         let slot: *mut VMMemoryDefinition =
             this.read_vmctx(this.offsets.vmctx_vmmemory_pointer(memory));
@@ -239,9 +233,10 @@ impl Instance {
         self: Pin<&mut Self>,
         memory: MemoryIndex,
         delta_pages: u64,
+        limiter: Option<&mut dyn ResourceLimiter>,
     ) -> Result<Option<u64>, HostError> {
         match self.module.defined_memory_index(memory) {
-            Some(defined) => self.defined_memory_grow(defined, delta_pages),
+            Some(defined) => self.defined_memory_grow(defined, delta_pages, limiter),
             None => {
                 let import: VMMemoryImport =
                     self.read_vmctx(self.offsets.vmctx_vmmemory_import(memory));
@@ -250,7 +245,7 @@ impl Instance {
                 // instance from `self`, so no reference to it is in use.
                 let owner = unsafe { Instance::from_vmctx(import.vmctx) };
                 match owner.defined_memory_index_of(import.from) {
-                    Some(defined) => owner.defined_memory_grow(defined, delta_pages),
+                    Some(defined) => owner.defined_memory_grow(defined, delta_pages, limiter),
                     None => Ok(None),
                 }
             }
@@ -281,7 +276,8 @@ impl Instance {
         })
     }
 
-    /// Grows a defined table and publishes its new base and size to the VMContext.
+    /// Grows a defined table, asking `limiter` (the store's, borrowed by the caller for
+    /// this call), and publishes its new base and size to the VMContext.
     ///
     /// # Errors
     ///
@@ -291,9 +287,10 @@ impl Instance {
         table: DefinedTableIndex,
         delta: u64,
         init: TableElement,
+        limiter: Option<&mut dyn ResourceLimiter>,
     ) -> Result<Option<usize>, HostError> {
         let this = self.fields_mut();
-        let result = this.tables[table].grow(delta, init, limiter_of(this.store));
+        let result = this.tables[table].grow(delta, init, limiter);
         this.publish_table(table);
         result
     }
@@ -318,16 +315,17 @@ impl Instance {
         table: TableIndex,
         delta: u64,
         init: TableElement,
+        limiter: Option<&mut dyn ResourceLimiter>,
     ) -> Result<Option<usize>, HostError> {
         match self.module.defined_table_index(table) {
-            Some(defined) => self.defined_table_grow(defined, delta, init),
+            Some(defined) => self.defined_table_grow(defined, delta, init, limiter),
             None => {
                 let import: VMTableImport =
                     self.read_vmctx(self.offsets.vmctx_vmtable_import(table));
                 // SAFETY: as for imported memories in `memory_grow`.
                 let owner = unsafe { Instance::from_vmctx(import.vmctx) };
                 match owner.defined_table_index_of(import.from) {
-                    Some(defined) => owner.defined_table_grow(defined, delta, init),
+                    Some(defined) => owner.defined_table_grow(defined, delta, init, limiter),
                     None => Ok(None),
                 }
             }
@@ -360,14 +358,6 @@ impl Instance {
         debug_assert_eq!(before.base, after.base, "use defined_memory_grow to grow");
         result
     }
-}
-
-/// The limiter of a store given at allocation.
-fn limiter_of<'a>(store: Option<NonNull<dyn StoreHooks>>) -> Option<&'a mut dyn ResourceLimiter> {
-    let mut store = store?;
-    // SAFETY: as documented on `Instance::store_hooks`: the store outlives its instances and is not
-    // otherwise borrowed while one of its memories or tables grows.
-    unsafe { store.as_mut() }.limiter()
 }
 
 /// Owns an [`Instance`] and frees it (memories and tables included) on drop.

@@ -37,6 +37,7 @@ mod instance;
 mod libcalls;
 mod memory;
 mod mmap;
+mod reservations;
 mod store;
 mod sys;
 mod table;
@@ -57,10 +58,13 @@ pub use memory::LinearMemory;
 pub use store::{HostError, ResourceLimiter, StoreHooks};
 pub use table::{MAX_TABLE_ELEMENTS, Table, TableElement, TableError};
 pub use trap::{Trap, TrapReason};
-pub use traphandlers::{catch_traps, init_traps, raise, record_host_error, record_panic};
+pub use traphandlers::{
+    ArrayCall, catch_traps, init_traps, raise, record_host_error, record_panic,
+};
 pub use val_raw::ValRaw;
 pub use vmcontext::{
-    VM_HOST_FUNC_MAGIC, VMArrayCallFunction, VMContext, VMFuncRef, VMFunctionImport,
-    VMGlobalDefinition, VMGlobalImport, VMHostFuncContext, VMMemoryDefinition, VMMemoryImport,
-    VMSharedTypeIndex, VMStoreContext, VMTableDefinition, VMTableImport, VMWasmCallFunction,
+    OwnedHostFuncContext, VM_HOST_FUNC_MAGIC, VMArrayCallFunction, VMContext, VMFuncRef,
+    VMFunctionImport, VMGlobalDefinition, VMGlobalImport, VMHostFuncContext, VMMemoryDefinition,
+    VMMemoryImport, VMSharedTypeIndex, VMStoreContext, VMTableDefinition, VMTableImport,
+    VMWasmCallFunction,
 };

@@ -3,8 +3,13 @@
 //!
 //! They never unwind into compiled code. A failure is recorded for the current call
 //! into wasm and reported through the result (`0`, or `GROW_TRAPPED` for the grow
-//! builtins), after which compiled code calls `raise`; panics are caught here and
-//! resumed by `catch_traps`.
+//! builtins), after which compiled code calls `raise`. A panic (a bug in Tarn or in an
+//! embedder's limiter) is caught here, recorded and raised at once, so no builtin ever
+//! returns to compiled code with a panic pending; `catch_traps` resumes it.
+//!
+//! The store is reached only through the current activation's hooks
+//! (`traphandlers::with_store_hooks`), which the API derives from the borrow of the
+//! store it holds for the call, never through a pointer kept in the instance.
 
 use std::panic::{self, AssertUnwindSafe};
 
@@ -19,17 +24,31 @@ use crate::table::TableElement;
 use crate::traphandlers::{self, record_panic, record_trap_code};
 use crate::vmcontext::VMContext;
 
-/// Runs a builtin's body, turning a panic into a recorded one and `on_panic`.
-fn guarded<R>(on_panic: R, body: impl FnOnce() -> R) -> R {
+/// Runs a builtin's body; a panic is recorded and raised at once.
+fn guarded<R>(body: impl FnOnce() -> R) -> R {
     match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(result) => result,
         Err(payload) => {
-            // Without an activation there is nobody to resume the panic; dropping it
-            // still returns the failure sentinel.
+            // Without an activation there is nobody to resume the panic, and `raise`
+            // aborts: wasm must not run on past it.
             let _ = record_panic(payload);
-            on_panic
+            // SAFETY: the builtin's frame (this one's caller) holds nothing to drop
+            // once the body's closure is gone, and compiled code is between it and
+            // `catch_traps`.
+            unsafe { traphandlers::raise() }
         }
     }
+}
+
+/// The limiter of the store whose wasm called the current builtin.
+///
+/// # Safety
+///
+/// Only inside a builtin called by compiled code.
+unsafe fn with_limiter<R>(f: impl FnOnce(Option<&mut dyn crate::ResourceLimiter>) -> R) -> R {
+    // SAFETY: forwarded from the caller: compiled code of the activation's store called
+    // this builtin and holds no reference to the store.
+    unsafe { traphandlers::with_store_hooks(|hooks| f(hooks.and_then(|h| h.limiter()))) }
 }
 
 /// The instance calling a builtin.
@@ -67,15 +86,13 @@ fn grow_status(result: Result<Option<u64>, HostError>) -> u64 {
     }
 }
 
-fn trapped() -> u64 {
-    GROW_TRAPPED.cast_unsigned()
-}
-
 extern "C" fn memory_grow(vmctx: *mut VMContext, memory: u32, delta: u64) -> u64 {
-    guarded(trapped(), || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
-        grow_status(instance.memory_grow(MemoryIndex::from_u32(memory), delta))
+        let memory = MemoryIndex::from_u32(memory);
+        // SAFETY: a builtin called by compiled code.
+        grow_status(unsafe { with_limiter(|limiter| instance.memory_grow(memory, delta, limiter)) })
     })
 }
 
@@ -86,7 +103,7 @@ extern "C" fn memory_fill(
     byte: u32,
     len: u64,
 ) -> u32 {
-    guarded(0, || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         // `memory.fill` uses the low byte of its i32 operand.
@@ -103,7 +120,7 @@ extern "C" fn memory_copy(
     src: u64,
     len: u64,
 ) -> u32 {
-    guarded(0, || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         let (dst_memory, src_memory) = (
@@ -122,7 +139,7 @@ extern "C" fn memory_init(
     src: u32,
     len: u32,
 ) -> u32 {
-    guarded(0, || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         let (memory, data) = (MemoryIndex::from_u32(memory), DataIndex::from_u32(data));
@@ -130,20 +147,22 @@ extern "C" fn memory_init(
     })
 }
 
+/// Cannot fail: it sets a flag, ignoring an index out of range (validation rules that
+/// out), and nothing in it panics, so compiled code need not check a result.
 extern "C" fn data_drop(vmctx: *mut VMContext, data: u32) {
-    guarded((), || {
-        // SAFETY: compiled code passes its own vmctx.
-        unsafe { caller(vmctx) }.data_drop(DataIndex::from_u32(data));
-    });
+    // SAFETY: compiled code passes its own vmctx.
+    unsafe { caller(vmctx) }.data_drop(DataIndex::from_u32(data));
 }
 
 extern "C" fn table_grow(vmctx: *mut VMContext, table: u32, delta: u64, init: usize) -> u64 {
-    guarded(trapped(), || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         let table = TableIndex::from_u32(table);
         let init = TableElement::from_raw(init, instance.table_type(table).element);
-        let result = instance.table_grow(table, delta, init);
+        // SAFETY: a builtin called by compiled code.
+        let result =
+            unsafe { with_limiter(|limiter| instance.table_grow(table, delta, init, limiter)) };
         grow_status(result.map(|old| old.map(|old| old as u64)))
     })
 }
@@ -155,7 +174,7 @@ extern "C" fn table_fill(
     value: usize,
     len: u64,
 ) -> u32 {
-    guarded(0, || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         status(instance.table_fill(TableIndex::from_u32(table), dst, value, len))
@@ -170,7 +189,7 @@ extern "C" fn table_copy(
     src: u64,
     len: u64,
 ) -> u32 {
-    guarded(0, || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         let (dst_table, src_table) = (
@@ -189,7 +208,7 @@ extern "C" fn table_init(
     src: u32,
     len: u32,
 ) -> u32 {
-    guarded(0, || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         let (table, elem) = (TableIndex::from_u32(table), ElemIndex::from_u32(elem));
@@ -197,15 +216,16 @@ extern "C" fn table_init(
     })
 }
 
+/// Cannot fail, like `data_drop`.
 extern "C" fn elem_drop(vmctx: *mut VMContext, elem: u32) {
-    guarded((), || {
-        // SAFETY: compiled code passes its own vmctx.
-        unsafe { caller(vmctx) }.elem_drop(ElemIndex::from_u32(elem));
-    });
+    // SAFETY: compiled code passes its own vmctx.
+    unsafe { caller(vmctx) }.elem_drop(ElemIndex::from_u32(elem));
 }
 
+/// Cannot fail: an index out of range gives null (compiled code checks bounds first)
+/// and nothing in it panics.
 extern "C" fn table_get_lazy_init_func_ref(vmctx: *mut VMContext, table: u32, index: u64) -> usize {
-    guarded(0, || {
+    guarded(|| {
         // SAFETY: compiled code passes its own vmctx.
         let instance = unsafe { caller(vmctx) };
         instance.table_get_lazy_init_func_ref(TableIndex::from_u32(table), index)
@@ -214,18 +234,16 @@ extern "C" fn table_get_lazy_init_func_ref(vmctx: *mut VMContext, table: u32, in
 
 /// Asks the store's hook; `Ok(false)` or no store traps with `code`.
 fn store_hook(
-    vmctx: *mut VMContext,
     code: TrapCode,
     hook: impl FnOnce(&mut dyn crate::StoreHooks) -> Result<bool, HostError>,
 ) -> u32 {
-    guarded(0, || {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
-        let result = match instance.store_hooks() {
-            // SAFETY: the store outlives its instances and is not borrowed while its
-            // wasm code runs (see `Instance::store_hooks`).
-            Some(mut store) => hook(unsafe { store.as_mut() }),
-            None => Ok(false),
+    guarded(|| {
+        // SAFETY: only the fuel and epoch builtins call this, from compiled code.
+        let result = unsafe {
+            traphandlers::with_store_hooks(|hooks| match hooks {
+                Some(hooks) => hook(hooks),
+                None => Ok(false),
+            })
         };
         match result {
             Ok(true) => 1,
@@ -238,12 +256,12 @@ fn store_hook(
     })
 }
 
-extern "C" fn out_of_gas(vmctx: *mut VMContext) -> u32 {
-    store_hook(vmctx, TrapCode::OutOfFuel, |store| store.out_of_gas())
+extern "C" fn out_of_gas(_vmctx: *mut VMContext) -> u32 {
+    store_hook(TrapCode::OutOfFuel, |store| store.out_of_gas())
 }
 
-extern "C" fn new_epoch(vmctx: *mut VMContext) -> u32 {
-    store_hook(vmctx, TrapCode::Interrupt, |store| store.new_epoch())
+extern "C" fn new_epoch(_vmctx: *mut VMContext) -> u32 {
+    store_hook(TrapCode::Interrupt, |store| store.new_epoch())
 }
 
 extern "C" fn raise(_vmctx: *mut VMContext) {

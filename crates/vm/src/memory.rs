@@ -6,6 +6,7 @@ use environ::{MemoryType, Tunables, WASM_PAGE_SIZE};
 
 use crate::instance::InstantiationError;
 use crate::mmap::{Mmap, round_up_to_page};
+use crate::reservations::{self, Registration};
 use crate::store::{HostError, ResourceLimiter};
 use crate::sys::Protection;
 use crate::vmcontext::VMMemoryDefinition;
@@ -22,6 +23,10 @@ const _: () = assert!(PAGE as u64 == WASM_PAGE_SIZE);
 /// bounds checks, and `grow` only changes protections.
 #[derive(Debug)]
 pub struct LinearMemory {
+    /// The whole mapping, known to the fault handler as a memory's. Declared (so
+    /// dropped) before `mmap`: the range is forgotten before it is unmapped, and so
+    /// before another mapping can reuse it.
+    _registration: Registration,
     mmap: Mmap,
     ty: MemoryType,
     /// The wasm-visible size in bytes, a whole number of wasm pages.
@@ -106,7 +111,9 @@ impl LinearMemory {
         // A zero-byte memory with no guard still gets one page, so its base is a real
         // mapping that faults.
         let mmap = Mmap::reserve(total.max(1)).map_err(InstantiationError::Resource)?;
+        let registration = reservations::register(mmap.as_mut_ptr() as usize, mmap.len());
         Ok(Self {
+            _registration: registration,
             mmap,
             ty,
             byte_size: 0,

@@ -12,7 +12,9 @@ use crate::instance::{
     DefinedFunctionCode, InstanceAllocationRequest, InstanceAllocator, InstanceHandle,
     InstantiationError, OnDemandInstanceAllocator, ResolvedImports,
 };
-use crate::store::StoreHooks;
+use crate::store::{ResourceLimiter, StoreHooks};
+use crate::trap::Trap;
+use crate::traphandlers::{ArrayCall, catch_traps};
 use crate::vmcontext::{
     VMArrayCallFunction, VMContext, VMSharedTypeIndex, VMStoreContext, VMWasmCallFunction,
 };
@@ -64,13 +66,13 @@ impl TestStore {
         NonNull::from(&*self.context)
     }
 
-    /// Allocates an instance of `module` with `imports`, optional store hooks and the
-    /// default tunables.
+    /// Allocates an instance of `module` with `imports`, an optional limiter and
+    /// `tunables`.
     pub(crate) fn try_instantiate(
         &self,
         module: &Arc<Module>,
         imports: ResolvedImports<'_>,
-        hooks: Option<NonNull<dyn StoreHooks>>,
+        limiter: Option<&mut dyn ResourceLimiter>,
         tunables: &Tunables,
     ) -> Result<InstanceHandle, InstantiationError> {
         let functions: EntityVec<DefinedFuncIndex, DefinedFunctionCode> = (0..module
@@ -92,11 +94,10 @@ impl TestStore {
             epoch_counter: NonNull::from(&*self.epoch),
             functions: &functions,
             tunables,
-            store: hooks,
         };
         // SAFETY: the store outlives every instance in the tests that use it, and the
         // imports come from instances the tests keep alive.
-        unsafe { OnDemandInstanceAllocator.allocate(request) }
+        unsafe { OnDemandInstanceAllocator.allocate(request, limiter) }
     }
 
     /// Allocates and initialises an instance, panicking on failure.
@@ -111,4 +112,42 @@ impl TestStore {
         handle.initialize().unwrap();
         handle
     }
+}
+
+/// Runs `f` inside `catch_traps` for `store` with `hooks`, standing in for compiled code:
+/// the C shim calls `f` through an array-call entry. Like compiled code, `f` must own
+/// nothing that needs dropping when a trap abandons it, and must not panic (a panic
+/// cannot unwind out of the entry and aborts the test binary).
+///
+/// # Safety
+///
+/// As for `catch_traps`: `store` and `hooks` valid for the call.
+pub(crate) unsafe fn catch_closure<F: FnMut() -> bool>(
+    store: NonNull<VMStoreContext>,
+    hooks: Option<NonNull<dyn StoreHooks>>,
+    max_wasm_stack: usize,
+    mut f: F,
+) -> Result<(), Trap> {
+    /// # Safety
+    ///
+    /// `callee` is the `F` passed below.
+    unsafe extern "C" fn entry<F: FnMut() -> bool>(
+        callee: *mut VMContext,
+        _caller: *mut VMContext,
+        _values: *mut ValRaw,
+        _len: usize,
+    ) -> bool {
+        // SAFETY: `catch_closure` passes its own closure as the callee context.
+        let f = unsafe { &mut *callee.cast::<F>() };
+        f()
+    }
+    let call = ArrayCall {
+        entry: entry::<F>,
+        callee_vmctx: (&raw mut f).cast(),
+        caller_vmctx: core::ptr::null_mut(),
+        values: core::ptr::null_mut(),
+        len: 0,
+    };
+    // SAFETY: the entry accepts exactly this call; the rest is the caller's promise.
+    unsafe { catch_traps(store, hooks, max_wasm_stack, call) }
 }

@@ -1,34 +1,45 @@
 //! `catch_traps`: the one way into compiled code. It records the call in a thread-local
-//! activation, sets the store's stack limit on first entry, and returns here (through
-//! the setjmp shim) when a signal handler or `Raise` unwinds; recorded traps, host
-//! errors and panics then come back as a `Result` (panics resume unwinding).
+//! activation, gives the store a stack limit for this thread, enters compiled code
+//! through the C shim in `traphandlers/setjmp.c`, and returns here when a signal handler
+//! or `Raise` unwinds; recorded traps, host errors and panics then come back as a
+//! `Result` (panics resume unwinding).
+//!
+//! The invariants that make the jump back sound are written down in ARCHITECTURE.md
+//! ("Unsafe invariants"): between the shim's `sigsetjmp` and compiled code there is no
+//! Rust frame, and whatever raises (the `Raise` libcall, the fault resume point) holds
+//! nothing that needs dropping.
 
 mod signals;
+mod stack_limit;
 
 use core::cell::{Cell, UnsafeCell};
 use core::ffi::c_void;
 use core::ptr::{self, NonNull};
 use std::any::Any;
-use std::panic::{self, AssertUnwindSafe};
 
 use environ::TrapCode;
 
 pub use signals::init_traps;
 
-use crate::store::HostError;
+use crate::ValRaw;
+use crate::store::{HostError, StoreHooks};
 use crate::trap::{Trap, capture_backtrace};
-use crate::vmcontext::VMStoreContext;
+use crate::vmcontext::{VMArrayCallFunction, VMContext, VMStoreContext};
 
 unsafe extern "C" {
-    /// Stores a jump buffer in `*jmp_buf_out`, runs `body(payload)` and returns 1, or
-    /// returns 0 when `tarn_longjmp` jumps back to it.
-    fn tarn_setjmp_call(
+    /// Stores a jump buffer in `*jmp_buf_out` and calls `callee` with the other
+    /// arguments. Returns 1 or 0 for the callee's `true` or `false`, and -1 when
+    /// `tarn_longjmp` jumped back.
+    fn tarn_enter_wasm(
         jmp_buf_out: *mut *const c_void,
-        body: extern "C" fn(*mut c_void),
-        payload: *mut c_void,
+        callee: VMArrayCallFunction,
+        callee_vmctx: *mut c_void,
+        caller_vmctx: *mut c_void,
+        values: *mut c_void,
+        len: usize,
     ) -> i32;
 
-    /// Jumps back to the `tarn_setjmp_call` frame that stored `jmp_buf`.
+    /// Jumps back to the `tarn_enter_wasm` frame that stored `jmp_buf`.
     fn tarn_longjmp(jmp_buf: *const c_void) -> !;
 }
 
@@ -38,12 +49,29 @@ enum UnwindReason {
     Panic(Box<dyn Any + Send>),
 }
 
+/// What the signal handler learnt about a fault in compiled code. It only writes this
+/// (no allocation, no lock); the fault's resume point turns it into a `Trap`.
+#[derive(Copy, Clone, Debug)]
+struct Fault {
+    signal: libc::c_int,
+    code: TrapCode,
+    pc: usize,
+    fp: usize,
+    /// The faulting data address, for SIGSEGV and SIGBUS.
+    address: usize,
+}
+
 /// One call into compiled code on this thread; activations nest when wasm calls the
 /// host and the host calls wasm again.
 struct Activation {
     jmp_buf: Cell<*const c_void>,
     pending: UnsafeCell<Option<UnwindReason>>,
+    /// Written by the signal handler, taken by the resume point.
+    fault: Cell<Option<Fault>>,
     store: NonNull<VMStoreContext>,
+    /// The store as libcalls see it, derived from the borrow of the store that the
+    /// caller of `catch_traps` holds for the whole call.
+    hooks: Option<NonNull<dyn StoreHooks>>,
     previous: *const Activation,
 }
 
@@ -57,12 +85,28 @@ fn current_activation() -> *const Activation {
     ACTIVATION.with(Cell::get)
 }
 
+/// Whether an activation on this thread's list (innermost first) is for `store`.
+fn store_is_active_on_this_thread(store: NonNull<VMStoreContext>) -> bool {
+    let mut activation = current_activation();
+    while !activation.is_null() {
+        // SAFETY: activations on the list are alive (each is popped before its frame
+        // ends) and belong to this thread.
+        let current = unsafe { &*activation };
+        if current.store == store {
+            return true;
+        }
+        activation = current.previous;
+    }
+    false
+}
+
 impl Activation {
     /// Records why this activation must unwind; the first reason wins.
     ///
     /// # Safety
     ///
-    /// Only on the activation's own thread, with no reference to `pending` alive.
+    /// Only on the activation's own thread, outside a signal handler, with no reference
+    /// to `pending` alive.
     unsafe fn record(&self, reason: UnwindReason) {
         // SAFETY: single-threaded access per the caller's contract.
         let pending = unsafe { &mut *self.pending.get() };
@@ -84,12 +128,6 @@ impl Activation {
         // it makes to the host before making it, and that frame is still live.
         unsafe { capture_backtrace(pc, fp, store.last_wasm_entry_fp.get()) }
     }
-}
-
-/// The current stack pointer, near enough: the address of a local.
-fn stack_pointer() -> usize {
-    let marker = 0_u8;
-    core::hint::black_box(&raw const marker) as usize
 }
 
 /// The store's frame records of an enclosing call into wasm, put aside while a nested
@@ -116,40 +154,49 @@ impl FrameRecords {
     }
 }
 
-struct Payload<F> {
-    body: Option<F>,
-    result: Option<std::thread::Result<bool>>,
+/// A call through an array-call entry: what `catch_traps` hands to the C shim.
+#[derive(Copy, Clone, Debug)]
+pub struct ArrayCall {
+    /// The entry: an array-to-wasm trampoline, or a host function's shim.
+    pub entry: VMArrayCallFunction,
+    /// The callee's context.
+    pub callee_vmctx: *mut VMContext,
+    /// The caller's context (the callee's own when the host calls).
+    pub caller_vmctx: *mut VMContext,
+    /// The argument and result buffer.
+    pub values: *mut ValRaw,
+    /// The buffer's length in values.
+    pub len: usize,
 }
 
-extern "C" fn call_body<F: FnOnce() -> bool>(payload: *mut c_void) {
-    // SAFETY: `catch_traps` passes a pointer to its own `Payload<F>`.
-    let payload = unsafe { &mut *payload.cast::<Payload<F>>() };
-    if let Some(body) = payload.body.take() {
-        payload.result = Some(panic::catch_unwind(AssertUnwindSafe(body)));
-    }
-}
-
-/// Runs `body`, which calls into compiled code, catching traps.
+/// Calls `call.entry` with its arguments, catching traps.
 ///
-/// `body` returns `true` when the call returned normally and `false` when an array call
-/// reported a recorded trap or host error. On the first entry for a store the stack
-/// limit becomes the current stack pointer minus `max_wasm_stack`.
+/// The store gets a stack limit for this thread unless this thread is already running
+/// wasm of the same store: `max_wasm_stack` below the current stack pointer, but never
+/// lower than the thread's real stack allows (see `stack_limit`). A host function that
+/// re-enters the store from another thread therefore gets a limit on that thread's
+/// stack, and the previous limit is restored on return.
+///
+/// `hooks` is how libcalls reach the store during this call (limits on growth, fuel and
+/// epoch callbacks): it must be derived from the borrow of the store the caller holds
+/// for the whole call, so that no libcall writes through a pointer made earlier.
 ///
 /// # Errors
 ///
-/// The trap or host error that stopped the call. A panic in `body` or in a libcall or
-/// host function resumes unwinding here instead.
+/// The trap or host error that stopped the call. A panic in a libcall or host function
+/// resumes unwinding here instead.
 ///
 /// # Safety
 ///
-/// - `store` must be valid for the whole call.
-/// - `body` may be abandoned at any point where compiled code runs: a trap jumps over
-///   its remaining frames without running destructors, so no frame between this call and
-///   compiled code may own anything that needs dropping (call the trampoline directly).
-pub unsafe fn catch_traps<F: FnOnce() -> bool>(
+/// - `store` and `hooks` must be valid for the whole call, and nothing else may use the
+///   store they point at while compiled code runs, except through them.
+/// - `call` must be a valid array call: an entry with that convention, contexts it
+///   accepts, and a buffer of `len` values long enough for the callee's signature.
+pub unsafe fn catch_traps(
     store: NonNull<VMStoreContext>,
+    hooks: Option<NonNull<dyn StoreHooks>>,
     max_wasm_stack: usize,
-    body: F,
+    call: ArrayCall,
 ) -> Result<(), Trap> {
     if let Err(error) = init_traps() {
         return Err(Trap::host(Box::new(error)));
@@ -157,47 +204,68 @@ pub unsafe fn catch_traps<F: FnOnce() -> bool>(
     signals::ensure_sigaltstack();
     // SAFETY: the caller guarantees the store context is valid.
     let store_ref = unsafe { store.as_ref() };
-    let outermost = store_ref.stack_limit.get() == usize::MAX;
-    if outermost {
+    let previous_limit = store_ref.stack_limit.get();
+    if !store_is_active_on_this_thread(store) {
         store_ref
             .stack_limit
-            .set(stack_pointer().saturating_sub(max_wasm_stack));
+            .set(stack_limit::for_this_thread(max_wasm_stack));
     }
     let saved_frames = FrameRecords::take(store_ref);
     let activation = Activation {
         jmp_buf: Cell::new(ptr::null()),
         pending: UnsafeCell::new(None),
+        fault: Cell::new(None),
         store,
+        hooks,
         previous: current_activation(),
     };
     ACTIVATION.with(|a| a.set(&activation));
-    let mut payload = Payload {
-        body: Some(body),
-        result: None,
-    };
-    // SAFETY: the shim stores the jump buffer in our activation before running the
-    // body, and returns (normally or by longjmp) before `activation` or `payload` die.
-    unsafe {
-        tarn_setjmp_call(
+    // SAFETY: the shim stores the jump buffer in our activation before calling the
+    // entry, and returns (normally or by longjmp) before `activation` dies; the call's
+    // validity is the caller's promise.
+    let status = unsafe {
+        tarn_enter_wasm(
             activation.jmp_buf.as_ptr(),
-            call_body::<F>,
-            (&raw mut payload).cast(),
-        );
-    }
+            call.entry,
+            call.callee_vmctx.cast(),
+            call.caller_vmctx.cast(),
+            call.values.cast(),
+            call.len,
+        )
+    };
     ACTIVATION.with(|a| a.set(activation.previous));
     saved_frames.restore(store_ref);
-    if outermost {
-        store_ref.stack_limit.set(usize::MAX);
-    }
-    match (activation.pending.into_inner(), payload.result) {
-        (Some(UnwindReason::Panic(panic)), _) | (_, Some(Err(panic))) => {
-            panic::resume_unwind(panic)
-        }
+    store_ref.stack_limit.set(previous_limit);
+    match (activation.pending.into_inner(), status) {
+        (Some(UnwindReason::Panic(panic)), _) => std::panic::resume_unwind(panic),
         (Some(UnwindReason::Trap(trap)), _) => Err(trap),
-        (None, Some(Ok(true))) => Ok(()),
+        (None, 1) => Ok(()),
         (None, _) => Err(Trap::host(
             "a call into wasm failed without recording a trap".into(),
         )),
+    }
+}
+
+/// Runs `f` with the store hooks of the innermost call into wasm on this thread, or
+/// `None` when there is none or it has no hooks.
+///
+/// # Safety
+///
+/// Only from a libcall called by compiled code of that call's store, with no other
+/// reference to the store alive (compiled code holds none).
+pub(crate) unsafe fn with_store_hooks<R>(f: impl FnOnce(Option<&mut dyn StoreHooks>) -> R) -> R {
+    let activation = current_activation();
+    if activation.is_null() {
+        return f(None);
+    }
+    // SAFETY: the innermost activation of this thread is alive.
+    let hooks = unsafe { (*activation).hooks };
+    match hooks {
+        // SAFETY: `catch_traps`'s caller derived the pointer from the borrow it holds
+        // for the whole call and uses the store only through it while wasm runs; this
+        // libcall is the only user right now.
+        Some(mut hooks) => f(Some(unsafe { hooks.as_mut() })),
+        None => f(None),
     }
 }
 
@@ -253,23 +321,51 @@ pub fn record_panic(payload: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Se
     Ok(())
 }
 
-/// Records a trap found by the signal handler.
+/// Where the signal handler sends a thread that faulted in compiled code: it returns
+/// from the handler (so the kernel restores the signal mask and leaves the alternate
+/// stack) into this function, running on the thread's own stack below the faulting
+/// frame. Here, outside any signal handler, it may allocate and take locks: it checks
+/// the fault, builds the trap with its backtrace and jumps back to `catch_traps`.
 ///
-/// # Safety
-///
-/// On the faulting thread, inside its innermost activation, with `pc`/`fp` from the
-/// signal context of a fault in registered code.
-unsafe fn record_fault(activation: &Activation, code: TrapCode, pc: usize, fp: usize) {
+/// A memory fault is claimed as an out-of-bounds access only at a heap-access trap site
+/// and at an address inside a linear memory's reservation; anything else is a bug in
+/// Tarn's code generation, and continuing could hide memory corruption, so the process
+/// aborts with a message naming both addresses.
+extern "C" fn resume_after_fault(activation: *const Activation) -> ! {
+    // SAFETY: the signal handler passes this thread's innermost activation, which stays
+    // alive until control is back in its `catch_traps`.
+    let activation = unsafe { &*activation };
+    let Some(fault) = activation.fault.take() else {
+        std::process::abort();
+    };
+    let memory_fault = fault.signal == libc::SIGSEGV || fault.signal == libc::SIGBUS;
+    if memory_fault
+        && (fault.code != TrapCode::MemoryOutOfBounds
+            || !crate::reservations::contains(fault.address))
+    {
+        eprintln!(
+            "tarn: compiled code at {:#x} faulted on address {:#x}, which is not in any \
+             linear memory's reservation (trap site: {}); aborting",
+            fault.pc, fault.address, fault.code
+        );
+        std::process::abort();
+    }
     // SAFETY: the store context outlives the activation.
     let entry_fp = unsafe { activation.store.as_ref() }
         .last_wasm_entry_fp
         .get();
-    // SAFETY: the fault happened in compiled code at `pc` with frame pointer `fp`.
-    let backtrace = unsafe { capture_backtrace(pc, fp, entry_fp) };
-    let trap = Trap::new(code).with_fault(pc, fp).with_backtrace(backtrace);
-    // SAFETY: the handler runs on the activation's thread and no reference into
-    // `pending` is alive while compiled code runs.
+    // SAFETY: the fault happened in compiled code at `pc` with frame pointer `fp`, and
+    // its frames are intact above this one.
+    let backtrace = unsafe { capture_backtrace(fault.pc, fault.fp, entry_fp) };
+    let trap = Trap::new(fault.code)
+        .with_fault(fault.pc, fault.fp)
+        .with_backtrace(backtrace);
+    // SAFETY: this thread's activation, outside a signal handler, with no reference
+    // into `pending` alive.
     unsafe { activation.record(UnwindReason::Trap(trap)) };
+    // SAFETY: the activation stored its jump buffer before running compiled code; the
+    // frames skipped are compiled code and this one, which owns nothing now.
+    unsafe { tarn_longjmp(activation.jmp_buf.get()) }
 }
 
 /// Unwinds to the innermost `catch_traps`, which reports what was recorded.
@@ -277,7 +373,7 @@ unsafe fn record_fault(activation: &Activation, code: TrapCode, pc: usize, fp: u
 /// # Safety
 ///
 /// Every frame between here and that `catch_traps` must be compiled code or free of
-/// destructors (the `Raise` libcall's situation).
+/// destructors and `catch_unwind` (the `Raise` libcall's situation).
 pub unsafe fn raise() -> ! {
     let activation = current_activation();
     if activation.is_null() {

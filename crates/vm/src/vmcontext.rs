@@ -215,29 +215,6 @@ unsafe impl Send for VMHostFuncContext {}
 unsafe impl Sync for VMHostFuncContext {}
 
 impl VMHostFuncContext {
-    /// A boxed context for a host function whose array-call entry is `array_call`.
-    ///
-    /// The box must not be moved out of: `func_ref().vmctx` points at it.
-    pub fn new(
-        array_call: VMArrayCallFunction,
-        type_index: VMSharedTypeIndex,
-        host_state: Box<dyn Any + Send + Sync>,
-    ) -> Box<Self> {
-        let mut context = Box::new(Self {
-            magic: VM_HOST_FUNC_MAGIC,
-            func_ref: VMFuncRef {
-                array_call,
-                wasm_call: None,
-                type_index,
-                vmctx: core::ptr::null_mut(),
-            },
-            host_state,
-        });
-        let this: *mut Self = &mut *context;
-        context.func_ref.vmctx = this.cast::<VMContext>();
-        context
-    }
-
     /// Recovers the context from the `vmctx` a host function's array call receives.
     ///
     /// # Safety
@@ -256,19 +233,79 @@ impl VMHostFuncContext {
         &self.func_ref
     }
 
-    /// A pointer to the handle, for tables, globals and exports.
-    pub fn func_ref_ptr(&mut self) -> NonNull<VMFuncRef> {
-        NonNull::from(&mut self.func_ref)
+    /// The embedder's state for this function (its closure).
+    pub fn host_state(&self) -> &(dyn Any + Send + Sync) {
+        &*self.host_state
+    }
+}
+
+/// Owns a [`VMHostFuncContext`] at a fixed address and frees it on drop; the store keeps
+/// one per host function for as long as compiled code or tables may call it.
+#[derive(Debug)]
+pub struct OwnedHostFuncContext {
+    context: NonNull<VMHostFuncContext>,
+}
+
+// SAFETY: owning the context is like owning a `Box<VMHostFuncContext>`, which is `Send`
+// and `Sync` (see the impls on `VMHostFuncContext`).
+unsafe impl Send for OwnedHostFuncContext {}
+// SAFETY: as above; `&self` only reads.
+unsafe impl Sync for OwnedHostFuncContext {}
+
+impl OwnedHostFuncContext {
+    /// A context for a host function whose array-call entry is `array_call`, in an
+    /// allocation of its own that never moves: `func_ref().vmctx` points at it.
+    pub fn new(
+        array_call: VMArrayCallFunction,
+        type_index: VMSharedTypeIndex,
+        host_state: Box<dyn Any + Send + Sync>,
+    ) -> Self {
+        let context = Box::new(VMHostFuncContext {
+            magic: VM_HOST_FUNC_MAGIC,
+            func_ref: VMFuncRef {
+                array_call,
+                wasm_call: None,
+                type_index,
+                vmctx: core::ptr::null_mut(),
+            },
+            host_state,
+        });
+        // Owned through a raw pointer from here on: moving a `Box` would assert unique
+        // access to its contents and so invalidate the self-pointer below (and every
+        // `VMFuncRef` pointer handed out), while moving a raw pointer asserts nothing.
+        let context = NonNull::from(Box::leak(context));
+        // SAFETY: the allocation was just made and is only reachable through `context`.
+        unsafe { (*context.as_ptr()).func_ref.vmctx = context.as_ptr().cast::<VMContext>() };
+        Self { context }
+    }
+
+    /// The context.
+    pub fn get(&self) -> &VMHostFuncContext {
+        // SAFETY: the allocation lives as long as `self`; it is only written through
+        // `&mut self` (and by nobody while shared).
+        unsafe { self.context.as_ref() }
+    }
+
+    /// The host function's handle, for tables, globals and exports; valid while `self`
+    /// lives, wherever `self` moves.
+    pub fn func_ref_ptr(&self) -> NonNull<VMFuncRef> {
+        // SAFETY: a field of the live allocation; no reference is created.
+        unsafe { NonNull::new_unchecked(&raw mut (*self.context.as_ptr()).func_ref) }
     }
 
     /// Sets the wasm-call entry (a wasm-to-array trampoline for this signature).
     pub fn set_wasm_call(&mut self, wasm_call: NonNull<VMWasmCallFunction>) {
-        self.func_ref.wasm_call = Some(wasm_call);
+        // SAFETY: `&mut self` excludes other users of the owner; compiled code reads the
+        // field only once the handle has been handed out, after this is set.
+        unsafe { (*self.context.as_ptr()).func_ref.wasm_call = Some(wasm_call) };
     }
+}
 
-    /// The embedder's state for this function (its closure).
-    pub fn host_state(&self) -> &(dyn Any + Send + Sync) {
-        &*self.host_state
+impl Drop for OwnedHostFuncContext {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `Box::leak` in `VMHostFuncContext::new` and is
+        // freed only here, once.
+        drop(unsafe { Box::from_raw(self.context.as_ptr()) });
     }
 }
 
@@ -444,9 +481,18 @@ mod tests {
         ) -> bool {
             false
         }
-        let context = VMHostFuncContext::new(never, VMSharedTypeIndex(3), Box::new(42_u32));
-        let vmctx = context.func_ref().vmctx;
-        // SAFETY: `vmctx` is the func_ref's context and `context` is alive.
+        let context = OwnedHostFuncContext::new(never, VMSharedTypeIndex(3), Box::new(42_u32));
+        let func_ref = context.func_ref_ptr();
+        // The owner moves (as into a growing arena); the context and handle do not.
+        let mut owners = vec![context];
+        owners.reserve(1000);
+        // SAFETY: the handle stays valid while its owner lives, wherever the owner moved.
+        let vmctx = unsafe { func_ref.as_ref() }.vmctx;
+        assert_eq!(
+            vmctx.cast::<VMHostFuncContext>().cast_const(),
+            &raw const *owners[0].get()
+        );
+        // SAFETY: `vmctx` is the func_ref's context and its owner is alive.
         let found = unsafe { VMHostFuncContext::from_vmctx(vmctx) };
         assert_eq!(found.host_state().downcast_ref::<u32>(), Some(&42));
         assert_eq!(found.func_ref().type_index, VMSharedTypeIndex(3));

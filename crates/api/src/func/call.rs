@@ -9,27 +9,41 @@ use core::ptr::NonNull;
 use vm::{VMFuncRef, ValRaw};
 
 use crate::error::{Error, FrameInfo, Result, Trap};
-use crate::store::{StoreInner, StoreOpaque};
+use crate::store::{StoreId, StoreInner, StoreOpaque};
 
-thread_local! {
-    /// The store of the innermost call into wasm on this thread, as `*mut StoreInner<T>`
-    /// for the `T` of that store; host functions find their store here.
-    static CURRENT_STORE: Cell<*mut ()> = const { Cell::new(core::ptr::null_mut()) };
+/// The store of a call into wasm: `*mut StoreInner<T>` for the `T` of that store, and
+/// its id, which a host function compares with its own store's before it turns the
+/// pointer into a reference (the pointer's `T` is only known once the ids match).
+#[derive(Copy, Clone)]
+pub(crate) struct CurrentStorePtr {
+    pub(crate) ptr: *mut (),
+    pub(crate) id: Option<StoreId>,
 }
 
-/// The store of the innermost call into wasm on this thread, or null.
-pub(crate) fn current_store() -> *mut () {
+const NO_STORE: CurrentStorePtr = CurrentStorePtr {
+    ptr: core::ptr::null_mut(),
+    id: None,
+};
+
+thread_local! {
+    /// The store of the innermost call into wasm on this thread; host functions find
+    /// their store here.
+    static CURRENT_STORE: Cell<CurrentStorePtr> = const { Cell::new(NO_STORE) };
+}
+
+/// The store of the innermost call into wasm on this thread (null without one).
+pub(crate) fn current_store() -> CurrentStorePtr {
     CURRENT_STORE.with(Cell::get)
 }
 
 /// Makes a store the current one until dropped, then restores the previous one, also when
 /// a panic from a host function unwinds out of the call.
 struct CurrentStore {
-    previous: *mut (),
+    previous: CurrentStorePtr,
 }
 
 impl CurrentStore {
-    fn enter(store: *mut ()) -> Self {
+    fn enter(store: CurrentStorePtr) -> Self {
         let previous = CURRENT_STORE.with(|current| current.replace(store));
         Self { previous }
     }
@@ -57,19 +71,29 @@ pub(crate) fn invoke<T: 'static>(
     // SAFETY: `func_ref` was checked to belong to this store, whose instances and host
     // contexts keep every `VMFuncRef` alive and unchanged.
     let callee = unsafe { func_ref.as_ptr().read() };
-    let store_ptr: *mut StoreInner<T> = store;
-    let _current = CurrentStore::enter(store_ptr.cast());
-    let values_ptr = values.as_mut_ptr();
-    let len = values.len();
-    // SAFETY: the store context outlives the call; the body calls the array-call entry
-    // directly, so no frame with destructors lies between `catch_traps` and compiled
-    // code; the callee's vmctx is alive (see above) and the buffer is long enough for
-    // its signature, which the callers checked.
-    let result = unsafe {
-        vm::catch_traps(context, max_wasm_stack, || {
-            (callee.array_call)(callee.vmctx, callee.vmctx, values_ptr, len)
-        })
+    let call = vm::ArrayCall {
+        entry: callee.array_call,
+        callee_vmctx: callee.vmctx,
+        caller_vmctx: callee.vmctx,
+        values: values.as_mut_ptr(),
+        len: values.len(),
     };
+    // One raw pointer, made from the borrow this call holds, is the only way to the
+    // store while wasm runs: host functions reach it through `CURRENT_STORE` and
+    // libcalls through the hooks, both copies of `store_ptr`. `store` itself is not
+    // used again until `catch_traps` returns, so neither is a write through a pointer
+    // that a later borrow invalidated.
+    let id = store.opaque().id();
+    let store_ptr: *mut StoreInner<T> = store;
+    let hooks: *mut dyn vm::StoreHooks = store_ptr;
+    let _current = CurrentStore::enter(CurrentStorePtr {
+        ptr: store_ptr.cast(),
+        id: Some(id),
+    });
+    // SAFETY: the store context and `hooks` outlive the call and are the only ways to
+    // the store while it runs (above); the callee's vmctx is alive and the buffer is
+    // long enough for its signature, which the callers checked.
+    let result = unsafe { vm::catch_traps(context, NonNull::new(hooks), max_wasm_stack, call) };
     result.map_err(|trap| trap_to_error(store.opaque(), trap))
 }
 

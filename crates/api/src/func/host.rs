@@ -9,7 +9,7 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
-use vm::{VMContext, VMHostFuncContext, VMSharedTypeIndex, ValRaw};
+use vm::{OwnedHostFuncContext, VMContext, VMHostFuncContext, VMSharedTypeIndex, ValRaw};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -32,13 +32,13 @@ pub(crate) fn new_host_context<T: 'static>(
     engine: &Engine,
     store: StoreId,
     func: Arc<HostFunc<T>>,
-) -> Box<VMHostFuncContext> {
+) -> OwnedHostFuncContext {
     let type_index = func.type_index;
     let trampoline = engine
         .host_trampoline(type_index)
         .unwrap_or_else(|e| panic!("cannot compile a host-function trampoline: {e}"));
     let state = HostState { func, store };
-    let mut context = VMHostFuncContext::new(
+    let mut context = OwnedHostFuncContext::new(
         array_call_shim::<T>,
         VMSharedTypeIndex(type_index),
         Box::new(state),
@@ -97,17 +97,17 @@ unsafe fn call_host<T: 'static>(
         .host_state()
         .downcast_ref::<HostState<T>>()
         .ok_or_else(|| Error::msg("host function called with a store of another type"))?;
-    let store = crate::func::call::current_store().cast::<StoreInner<T>>();
-    if store.is_null() {
+    let current = crate::func::call::current_store();
+    let Some(id) = current.id else {
         return Err(Error::msg("host function called outside a call into wasm"));
-    }
-    // SAFETY: `invoke` put this thread's innermost store here, and the downcast above
-    // proved its data type is `T`; the frames that hold `&mut` to it are suspended in
-    // compiled code until this returns.
-    let store = unsafe { &mut *store };
-    if store.opaque().id() != state.store {
+    };
+    if id != state.store {
         return Err(Error::msg("host function called from another store"));
     }
+    // SAFETY: the store is this function's own (checked above, before any reference is
+    // formed), so its data type is `T`; the `invoke` that put it here made the pointer
+    // from the borrow it holds and does not use the store until the call returns.
+    let store = unsafe { &mut *current.ptr.cast::<StoreInner<T>>() };
     let values = if len == 0 {
         &mut [][..]
     } else {

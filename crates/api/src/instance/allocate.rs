@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use vm::{
     InstanceAllocationRequest, InstanceAllocator, OnDemandInstanceAllocator, ResolvedImports,
-    StoreHooks,
 };
 
 use super::ResolvedImports as Imports;
@@ -28,8 +27,6 @@ pub(crate) fn allocate<T: 'static>(
 ) -> Result<vm::InstanceHandle> {
     let engine = module.engine();
     let functions = module.code().function_code();
-    let hooks: &mut dyn StoreHooks = store;
-    let hooks = NonNull::from(hooks);
     let request = InstanceAllocationRequest {
         module: Arc::clone(module.env()),
         offsets: environ::VMOffsets::for_host(module.env()),
@@ -44,12 +41,11 @@ pub(crate) fn allocate<T: 'static>(
         epoch_counter: NonNull::from(engine.epoch_counter()),
         functions: &functions,
         tunables: &engine.config().tunables,
-        store: Some(hooks),
     };
     // SAFETY: everything the request points at outlives the instance, which the store
     // owns and drops before itself: the store context and the store are boxed inside
     // the store; the engine (epoch counter) and the module (published code) are kept by
     // the store and the instance's data; imported entities belong to instances of the
     // same store, which are only freed with it.
-    unsafe { OnDemandInstanceAllocator.allocate(request) }.map_err(Error::new)
+    unsafe { OnDemandInstanceAllocator.allocate(request, store.vm_limiter()) }.map_err(Error::new)
 }

@@ -17,7 +17,7 @@ use super::{Instance, InstanceHandle};
 use crate::ValRaw;
 use crate::libcalls::BUILTINS;
 use crate::memory::LinearMemory;
-use crate::store::{HostError, StoreHooks};
+use crate::store::{HostError, ResourceLimiter};
 use crate::table::Table;
 use crate::vmcontext::{
     VMArrayCallFunction, VMContext, VMFuncRef, VMFunctionImport, VMGlobalDefinition,
@@ -87,7 +87,7 @@ pub struct DefinedFunctionCode {
 /// Everything needed to allocate an instance.
 ///
 /// The pointers must stay valid for the instance's life: the store context, the epoch
-/// counter, the store hooks, the imported entities' owners and the published code.
+/// counter, the imported entities' owners and the published code.
 pub struct InstanceAllocationRequest<'a> {
     /// The module to instantiate.
     pub module: Arc<Module>,
@@ -105,9 +105,6 @@ pub struct InstanceAllocationRequest<'a> {
     pub functions: &'a EntityVec<DefinedFuncIndex, DefinedFunctionCode>,
     /// Memory layout settings.
     pub tunables: &'a Tunables,
-    /// The store, for limits, fuel and epochs; `None` for no limits and traps on fuel or
-    /// epoch exhaustion.
-    pub store: Option<NonNull<dyn StoreHooks>>,
 }
 
 /// Allocates instances with their memories and tables. A pooling allocator can
@@ -120,6 +117,9 @@ pub trait InstanceAllocator {
     ///
     /// When the request does not match the module, a limit is hit, or memory runs out.
     ///
+    /// `limiter` is the store's, asked before each memory and table is created (`None`
+    /// for no limits); it is borrowed only for this call.
+    ///
     /// # Safety
     ///
     /// Every pointer in the request must stay valid, and every import's owner alive,
@@ -127,7 +127,18 @@ pub trait InstanceAllocator {
     unsafe fn allocate(
         &self,
         request: InstanceAllocationRequest<'_>,
+        limiter: Option<&mut dyn ResourceLimiter>,
     ) -> Result<InstanceHandle, InstantiationError>;
+}
+
+/// A shorter borrow of an optional limiter, for one call.
+fn reborrow<'s>(
+    limiter: &'s mut Option<&mut dyn ResourceLimiter>,
+) -> Option<&'s mut dyn ResourceLimiter> {
+    match limiter {
+        Some(limiter) => Some(&mut **limiter),
+        None => None,
+    }
 }
 
 /// Allocates each instance, memory and table on demand with the global allocator and
@@ -139,22 +150,21 @@ impl InstanceAllocator for OnDemandInstanceAllocator {
     unsafe fn allocate(
         &self,
         request: InstanceAllocationRequest<'_>,
+        mut limiter: Option<&mut dyn ResourceLimiter>,
     ) -> Result<InstanceHandle, InstantiationError> {
         check_request(&request)?;
-        let mut limiter_store = request.store;
-        let mut limiter = || {
-            let store = limiter_store.as_mut()?;
-            // SAFETY: the caller promised the store is valid and not otherwise borrowed.
-            unsafe { store.as_mut() }.limiter()
-        };
         let module = &request.module;
         let mut memories = EntityVec::new();
         for (_, ty) in module.memories.iter().skip(module.num_imported_memories) {
-            memories.push(LinearMemory::new(*ty, request.tunables, limiter())?);
+            memories.push(LinearMemory::new(
+                *ty,
+                request.tunables,
+                reborrow(&mut limiter),
+            )?);
         }
         let mut tables = EntityVec::new();
         for (_, ty) in module.tables.iter().skip(module.num_imported_tables) {
-            tables.push(Table::new(*ty, limiter())?);
+            tables.push(Table::new(*ty, reborrow(&mut limiter))?);
         }
         // SAFETY: the caller's promises about the request's pointers carry over.
         unsafe { allocate_instance(request, memories, tables) }
@@ -257,7 +267,6 @@ unsafe fn allocate_instance(
         memories,
         tables,
         type_ids: Arc::clone(&request.type_ids),
-        store: request.store,
         vmctx_ptr,
         vmctx: VMContext::MARKER,
     };

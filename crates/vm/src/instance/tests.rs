@@ -12,7 +12,7 @@ use environ::{
 
 use super::{Export, InstanceHandle, InstantiationError, ResolvedImports};
 use crate::libcalls::BUILTINS;
-use crate::store::{HostError, ResourceLimiter, StoreHooks};
+use crate::store::{HostError, ResourceLimiter};
 use crate::table::TableElement;
 use crate::test_support::{STUB_ARRAY_CALL, TestStore, module, stub_wasm_call};
 use crate::vmcontext::{
@@ -334,7 +334,7 @@ fn growing_an_imported_memory_grows_the_exporters_memory() {
     let (exporter, imports, mut importer) = exporter_and_importer(&store);
     let grown = importer
         .instance_mut()
-        .memory_grow(MemoryIndex::from_u32(0), 2)
+        .memory_grow(MemoryIndex::from_u32(0), 2, None)
         .unwrap();
     assert_eq!(grown, Some(1));
     // SAFETY: the exporter's memory definition is alive.
@@ -349,7 +349,7 @@ fn growing_an_imported_memory_grows_the_exporters_memory() {
     );
     let failed = importer
         .instance_mut()
-        .memory_grow(MemoryIndex::from_u32(0), 1)
+        .memory_grow(MemoryIndex::from_u32(0), 1, None)
         .unwrap();
     assert_eq!(failed, None);
 }
@@ -361,7 +361,7 @@ fn growing_an_imported_table_republishes_the_exporters_definition() {
     let null = TableElement::null(environ::RefType::Func);
     let grown = importer
         .instance_mut()
-        .table_grow(TableIndex::from_u32(0), 6, null)
+        .table_grow(TableIndex::from_u32(0), 6, null, None)
         .unwrap();
     assert_eq!(grown, Some(4));
     // SAFETY: the exporter's table definition is alive.
@@ -369,12 +369,12 @@ fn growing_an_imported_table_republishes_the_exporters_definition() {
     assert_eq!(elements, 10);
     let failed = importer
         .instance_mut()
-        .table_grow(TableIndex::from_u32(0), 1, null)
+        .table_grow(TableIndex::from_u32(0), 1, null, None)
         .unwrap();
     assert_eq!(failed, None);
 }
 
-/// Hooks whose limiter allows memories up to `max_bytes` and fails on tables.
+/// A limiter that allows memories up to `max_bytes` and fails on tables.
 struct Limited {
     max_bytes: usize,
 }
@@ -403,31 +403,16 @@ impl ResourceLimiter for Limited {
     }
 }
 
-impl StoreHooks for Limited {
-    fn limiter(&mut self) -> Option<&mut dyn ResourceLimiter> {
-        Some(self)
-    }
-
-    fn out_of_gas(&mut self) -> Result<bool, HostError> {
-        Ok(false)
-    }
-
-    fn new_epoch(&mut self) -> Result<bool, HostError> {
-        Ok(true)
-    }
-}
-
 #[test]
 fn the_store_limiter_governs_instantiation_and_growth() {
     let store = TestStore::new();
     let mut limited = Limited { max_bytes: 2 << 16 };
-    let hooks: NonNull<dyn StoreHooks> = NonNull::from(&mut limited);
     let module = module("(module (memory 1) (table 1 funcref))");
     let mut handle = store
         .try_instantiate(
             &module,
             ResolvedImports::default(),
-            Some(hooks),
+            Some(&mut limited),
             &Tunables::default(),
         )
         .unwrap();
@@ -435,27 +420,27 @@ fn the_store_limiter_governs_instantiation_and_growth() {
     assert_eq!(
         instance
             .as_mut()
-            .memory_grow(MemoryIndex::from_u32(0), 1)
+            .memory_grow(MemoryIndex::from_u32(0), 1, Some(&mut limited))
             .unwrap(),
         Some(1)
     );
     assert_eq!(
         instance
             .as_mut()
-            .memory_grow(MemoryIndex::from_u32(0), 1)
+            .memory_grow(MemoryIndex::from_u32(0), 1, Some(&mut limited))
             .unwrap(),
         None
     );
     let null = TableElement::null(environ::RefType::Func);
     let error = instance
-        .table_grow(TableIndex::from_u32(0), 1, null)
+        .table_grow(TableIndex::from_u32(0), 1, null, Some(&mut limited))
         .unwrap_err();
     assert_eq!(error.to_string(), "no more tables");
     let too_big = module_with_memory(3);
     let result = store.try_instantiate(
         &too_big,
         ResolvedImports::default(),
-        Some(hooks),
+        Some(&mut limited),
         &Tunables::default(),
     );
     assert!(matches!(result, Err(InstantiationError::Limit(_))));

@@ -33,16 +33,17 @@ use std::panic;
 
 use environ::{
     BuiltinFunction, DefinedMemoryIndex, DefinedTableIndex, FUNCREF_INIT_BIT, FuncIndex,
-    GROW_FAILED, GROW_TRAPPED, TableIndex, TrapCode, Tunables,
+    GROW_FAILED, GROW_TRAPPED, TableIndex, TrapCode,
 };
 
 use super::{BUILTINS, VMBuiltinFunctionsArray, guarded};
 use crate::instance::{InstanceHandle, ResolvedImports};
 use crate::store::{HostError, ResourceLimiter, StoreHooks};
 use crate::table::TableElement;
+use crate::test_support::catch_closure;
 use crate::test_support::{TestStore, module};
 use crate::trap::{Trap, TrapReason};
-use crate::traphandlers::{catch_traps, record_host_error};
+use crate::traphandlers::record_host_error;
 
 #[test]
 fn the_table_has_one_slot_per_builtin_in_order_with_matching_signatures() {
@@ -92,8 +93,22 @@ fn table(handle: &InstanceHandle, index: u32) -> Vec<TableElement> {
 
 /// Runs `f` inside `catch_traps` for `store`, reporting what it recorded.
 fn trapping(store: &TestStore, f: impl FnOnce() -> bool) -> Result<(), Trap> {
-    // SAFETY: the store context outlives the call, and `f` only calls builtins.
-    unsafe { catch_traps(store.context_ptr(), 1 << 20, f) }
+    with_hooks(store, None, f)
+}
+
+/// Runs `f` inside `catch_traps` for `store`, with `hooks` as the store's.
+fn with_hooks(
+    store: &TestStore,
+    hooks: Option<NonNull<dyn StoreHooks>>,
+    f: impl FnOnce() -> bool,
+) -> Result<(), Trap> {
+    let mut f = Some(f);
+    // SAFETY: the store context and hooks outlive the call, and `f` only calls builtins.
+    unsafe {
+        catch_closure(store.context_ptr(), hooks, 1 << 20, || {
+            f.take().is_some_and(|f| f())
+        })
+    }
 }
 
 #[test]
@@ -260,19 +275,16 @@ fn out_of_gas_and_new_epoch_trap_without_a_store_and_ask_the_store_otherwise() {
 
     let mut hooks = Hooks;
     let hooks: NonNull<dyn StoreHooks> = NonNull::from(&mut hooks);
-    let with_hooks = store
-        .try_instantiate(
-            &module(MODULE),
-            ResolvedImports::default(),
-            Some(hooks),
-            &Tunables::default(),
-        )
-        .unwrap();
-    let vmctx = with_hooks.vmctx();
-    assert_eq!((BUILTINS.out_of_gas)(vmctx), 1);
-    let trap = trapping(&store, || (BUILTINS.new_epoch)(vmctx) != 0).unwrap_err();
-    assert_eq!(trap.to_string(), "epoch hook failed");
-    let trap = trapping(&store, || {
+    let mut refuelled = 0;
+    with_hooks(&store, Some(hooks), || {
+        refuelled = (BUILTINS.out_of_gas)(vmctx);
+        true
+    })
+    .unwrap();
+    assert_eq!(refuelled, 1);
+    let trap = with_hooks(&store, Some(hooks), || (BUILTINS.new_epoch)(vmctx) != 0);
+    assert_eq!(trap.unwrap_err().to_string(), "epoch hook failed");
+    let trap = with_hooks(&store, Some(hooks), || {
         (BUILTINS.table_grow)(vmctx, 0, 1, 0) != GROW_TRAPPED.cast_unsigned()
     });
     assert_eq!(trap.unwrap_err().to_string(), "table growth vetoed");
@@ -305,10 +317,10 @@ fn raise_returns_the_recorded_host_error_unchanged() {
 }
 
 #[test]
-fn a_panic_inside_a_builtin_is_resumed_by_catch_traps() {
+fn a_panic_inside_a_builtin_is_raised_at_once_and_resumed_by_catch_traps() {
     let store = TestStore::new();
     let result = panic::catch_unwind(panic::AssertUnwindSafe(|| {
-        trapping(&store, || guarded(false, || panic!("builtin bug")))
+        trapping(&store, || guarded(|| -> bool { panic!("builtin bug") }))
     }));
     let payload = result.unwrap_err();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"builtin bug"));

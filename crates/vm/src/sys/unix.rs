@@ -92,29 +92,41 @@ pub(crate) type SignalHandler =
 #[derive(Copy, Clone)]
 pub(crate) struct SavedAction(libc::sigaction);
 
-/// Installs `handler` for `signal` on the alternate stack, with `SA_NODEFER` so a
-/// handler that jumps out leaves the signal unblocked, and returns the previous action.
+/// The action installed for `signal` now, to chain to once ours replaces it.
+pub(crate) fn current_signal_action(signal: libc::c_int) -> io::Result<SavedAction> {
+    // SAFETY: sigaction is plain old data; all-zero is a valid value to be overwritten.
+    let mut current: libc::sigaction = unsafe { core::mem::zeroed() };
+    // SAFETY: a null new action only queries; `current` is valid for writing.
+    let rc = unsafe { libc::sigaction(signal, ptr::null(), &mut current) };
+    if rc == 0 {
+        Ok(SavedAction(current))
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Installs `handler` for `signal` on the alternate stack. The signal stays blocked
+/// while the handler runs; a handler that claims a fault returns (the kernel then
+/// restores the interrupted thread's mask) rather than jumping out.
 ///
 /// # Safety
 ///
-/// `handler` must be async-signal-safe enough for the faults it claims, and must chain
-/// every other fault to the returned action.
+/// `handler` must be async-signal-safe, and must chain every fault it does not claim to
+/// the action that was installed before, which the caller saved first.
 pub(crate) unsafe fn install_signal_handler(
     signal: libc::c_int,
     handler: SignalHandler,
-) -> io::Result<SavedAction> {
+) -> io::Result<()> {
     // SAFETY: sigaction is plain old data; all-zero is a valid empty value.
     let mut action: libc::sigaction = unsafe { core::mem::zeroed() };
     action.sa_sigaction = handler as usize;
-    action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+    action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
     // SAFETY: the mask is a valid, owned sigset_t.
     unsafe { libc::sigemptyset(&mut action.sa_mask) };
-    // SAFETY: as above, zero is a valid value to be overwritten.
-    let mut previous: libc::sigaction = unsafe { core::mem::zeroed() };
-    // SAFETY: both pointers are to valid, owned sigaction values.
-    let rc = unsafe { libc::sigaction(signal, &action, &mut previous) };
+    // SAFETY: the pointer is to a valid, owned sigaction value.
+    let rc = unsafe { libc::sigaction(signal, &action, ptr::null_mut()) };
     if rc == 0 {
-        Ok(SavedAction(previous))
+        Ok(())
     } else {
         Err(io::Error::last_os_error())
     }
@@ -153,19 +165,107 @@ pub(crate) unsafe fn chain_signal(
     }
 }
 
-/// The faulting instruction's address and frame pointer from a signal's context.
+/// The registers of a faulting thread that the trap handler needs.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct FaultRegisters {
+    pub(crate) pc: usize,
+    pub(crate) fp: usize,
+    pub(crate) sp: usize,
+}
+
+/// The faulting instruction's address, frame pointer and stack pointer from a signal's
+/// context.
 ///
 /// # Safety
 ///
 /// `context` must be the `ucontext_t` the kernel passed to an `SA_SIGINFO` handler.
-pub(crate) unsafe fn context_pc_fp(context: *mut libc::c_void) -> (usize, usize) {
+pub(crate) unsafe fn fault_registers(context: *mut libc::c_void) -> FaultRegisters {
     // SAFETY: the caller passes the kernel's ucontext_t for this x86-64 Linux thread.
     let context = unsafe { &*context.cast::<libc::ucontext_t>() };
     let registers = &context.uc_mcontext.gregs;
-    let pc = registers[usize::try_from(libc::REG_RIP).unwrap_or(16)];
-    let fp = registers[usize::try_from(libc::REG_RBP).unwrap_or(10)];
-    let to_address = |value: i64| usize::try_from(value.cast_unsigned()).unwrap_or(0);
-    (to_address(pc), to_address(fp))
+    let register = |index: libc::c_int| {
+        let value = usize::try_from(index)
+            .ok()
+            .and_then(|i| registers.get(i).copied())
+            .unwrap_or(0);
+        usize::try_from(value.cast_unsigned()).unwrap_or(0)
+    };
+    FaultRegisters {
+        pc: register(libc::REG_RIP),
+        fp: register(libc::REG_RBP),
+        sp: register(libc::REG_RSP),
+    }
+}
+
+/// The data address a SIGSEGV or SIGBUS faulted on.
+///
+/// # Safety
+///
+/// `info` must be the `siginfo_t` the kernel passed to an `SA_SIGINFO` handler.
+pub(crate) unsafe fn fault_address(info: *mut libc::siginfo_t) -> usize {
+    // SAFETY: the kernel fills `si_addr` for the memory-fault signals we install for.
+    unsafe { (*info).si_addr() as usize }
+}
+
+/// Makes the interrupted thread, once the handler returns, call `target(argument)` on
+/// its own stack below `sp`, as if the faulting instruction had called it (its return
+/// address is the faulting pc, which debuggers show as the caller). `target` must never
+/// return.
+///
+/// # Safety
+///
+/// `context` must be the kernel's `ucontext_t` of an `SA_SIGINFO` handler, and at least
+/// a page of the thread's stack below `sp` must be mapped and unused.
+pub(crate) unsafe fn redirect_to(
+    context: *mut libc::c_void,
+    registers: FaultRegisters,
+    target: usize,
+    argument: usize,
+) {
+    // Skip a red zone, align to 16 and push the return address, so `target` starts as
+    // if called: (rsp + 8) is 16-aligned at its first instruction.
+    let sp = ((registers.sp - 256) & !15) - 8;
+    // SAFETY: the caller guarantees this stack memory is mapped and unused.
+    unsafe { (sp as *mut usize).write(registers.pc) };
+    // SAFETY: as for `fault_registers`; we only rewrite general registers.
+    let context = unsafe { &mut *context.cast::<libc::ucontext_t>() };
+    let registers = &mut context.uc_mcontext.gregs;
+    let mut set = |index: libc::c_int, value: usize| {
+        if let Some(slot) = usize::try_from(index)
+            .ok()
+            .and_then(|i| registers.get_mut(i))
+        {
+            *slot = i64::from_ne_bytes(value.to_ne_bytes());
+        }
+    };
+    set(libc::REG_RIP, target);
+    set(libc::REG_RSP, sp);
+    set(libc::REG_RDI, argument);
+}
+
+/// The lowest address of the calling thread's stack that is not guard, if the C
+/// library knows it.
+pub(crate) fn thread_stack_low() -> Option<usize> {
+    // SAFETY: pthread_attr_t is plain old data, filled by pthread_getattr_np.
+    let mut attr: libc::pthread_attr_t = unsafe { core::mem::zeroed() };
+    // SAFETY: querying the calling thread into an owned attribute object.
+    if unsafe { libc::pthread_getattr_np(libc::pthread_self(), &mut attr) } != 0 {
+        return None;
+    }
+    let mut base: *mut libc::c_void = ptr::null_mut();
+    let mut size: libc::size_t = 0;
+    let mut guard: libc::size_t = 0;
+    // SAFETY: `attr` was initialised above; the out-pointers are valid.
+    let rc = unsafe { libc::pthread_attr_getstack(&attr, &mut base, &mut size) };
+    // SAFETY: as above.
+    let _ = unsafe { libc::pthread_attr_getguardsize(&attr, &mut guard) };
+    // SAFETY: `attr` was initialised by pthread_getattr_np and is destroyed once.
+    unsafe { libc::pthread_attr_destroy(&mut attr) };
+    if rc != 0 || base.is_null() {
+        return None;
+    }
+    // glibc reports the guard inside [base, base + size) for threads it created.
+    Some((base as usize).saturating_add(guard))
 }
 
 /// The size of this thread's alternate signal stack, or 0 if it has none (or it is
@@ -212,4 +312,10 @@ pub(crate) fn disable_sigaltstack() {
     };
     // SAFETY: disabling takes no memory from us; it fails harmlessly while on the stack.
     unsafe { libc::sigaltstack(&stack, ptr::null_mut()) };
+}
+
+/// Lets another thread run; async-signal-safe (one system call).
+pub(crate) fn yield_thread() {
+    // SAFETY: sched_yield has no preconditions.
+    unsafe { libc::sched_yield() };
 }

@@ -2,12 +2,19 @@
 //! SIGSEGV, SIGBUS, SIGILL and SIGFPE, running on a per-thread alternate stack. It
 //! claims a fault only when this thread is inside `catch_traps` and the pc is a trap
 //! site of registered code; every other fault goes to the handler installed before.
+//!
+//! The handler is async-signal-safe: it reads a const thread-local, looks the pc up in
+//! the code registry with `try_read` (never blocking), writes the fault's registers
+//! into the activation and rewrites the signal context so that, when it returns, the
+//! thread runs `resume_after_fault` on its own stack. It never allocates, never takes a
+//! blocking lock and never jumps out of the handler.
 
 use core::cell::{Cell, RefCell};
+use core::ptr;
 use std::io;
 use std::sync::OnceLock;
 
-use super::{current_activation, record_fault, tarn_longjmp};
+use super::{Fault, current_activation, resume_after_fault};
 use crate::code_registry;
 use crate::mmap::Mmap;
 use crate::sys::{self, Protection, SavedAction, TRAP_SIGNALS};
@@ -33,11 +40,16 @@ pub fn init_traps() -> io::Result<()> {
     INSTALLED
         .get_or_init(|| {
             for (slot, &signal) in PREVIOUS.iter().zip(&TRAP_SIGNALS) {
-                // SAFETY: `trap_handler` claims only faults in registered compiled code
-                // on threads inside catch_traps, and chains everything else.
-                let previous = unsafe { sys::install_signal_handler(signal, trap_handler) }
-                    .map_err(|error| error.to_string())?;
+                // The earlier action is saved before ours is installed, so a signal that
+                // arrives in between still finds something to chain to.
+                let previous =
+                    sys::current_signal_action(signal).map_err(|error| error.to_string())?;
                 let _ = slot.set(previous);
+                // SAFETY: `trap_handler` claims only faults in registered compiled code
+                // on threads inside catch_traps, and chains everything else to the
+                // action saved just above.
+                unsafe { sys::install_signal_handler(signal, trap_handler) }
+                    .map_err(|error| error.to_string())?;
             }
             Ok(())
         })
@@ -53,6 +65,10 @@ struct AltStack {
 impl Drop for AltStack {
     fn drop(&mut self) {
         sys::disable_sigaltstack();
+        // Another thread-local's destructor may still call into wasm on this thread:
+        // it must look again rather than trust a stack that is gone. `try_with` since
+        // the flag may be torn down too (it has no destructor, so in practice it is not).
+        let _ = ALT_STACK_READY.try_with(|ready| ready.set(false));
     }
 }
 
@@ -72,7 +88,8 @@ pub(super) fn ensure_sigaltstack() {
         return;
     }
     if sys::current_sigaltstack_size() >= ALT_STACK_SIZE {
-        ALT_STACK_READY.set(true);
+        // Someone else's stack: it can vanish without telling us (Rust's runtime frees
+        // its own at thread exit), so it is checked again on every entry.
         return;
     }
     let page = sys::page_size();
@@ -87,11 +104,17 @@ pub(super) fn ensure_sigaltstack() {
     // SAFETY: the stack stays mapped until the thread-local below drops, which disables
     // it first.
     let installed = unsafe { sys::set_sigaltstack(mapping.as_mut_ptr().add(page), ALT_STACK_SIZE) };
-    if installed.is_ok() {
-        ALT_STACK.with(|stack| {
-            *stack.borrow_mut() = Some(AltStack { _mapping: mapping });
-        });
-        ALT_STACK_READY.set(true);
+    if installed.is_err() {
+        return;
+    }
+    // After this thread's destructors have dropped the slot, the stack cannot be kept
+    // alive: stop using it again before the mapping goes away with `mapping`.
+    let kept = ALT_STACK.try_with(|stack| {
+        *stack.borrow_mut() = Some(AltStack { _mapping: mapping });
+    });
+    match kept {
+        Ok(()) => ALT_STACK_READY.set(true),
+        Err(_) => sys::disable_sigaltstack(),
     }
 }
 
@@ -105,18 +128,9 @@ unsafe extern "C" fn trap_handler(
     info: *mut libc::siginfo_t,
     context: *mut libc::c_void,
 ) {
-    let activation = current_activation();
-    if !activation.is_null() {
-        // SAFETY: the kernel passes the interrupted thread's ucontext.
-        let (pc, fp) = unsafe { sys::context_pc_fp(context) };
-        if let Some(code) = code_registry::lookup_trap(pc) {
-            // SAFETY: the activation is alive (popped only after control returns to
-            // catch_traps) and this thread owns it; the fault is in compiled code.
-            unsafe {
-                record_fault(&*activation, code, pc, fp);
-                tarn_longjmp((*activation).jmp_buf.get());
-            }
-        }
+    // SAFETY: the kernel passes the signal's info and the interrupted thread's context.
+    if unsafe { claim(signal, info, context) } {
+        return;
     }
     let Some(slot) = TRAP_SIGNALS.iter().position(|&s| s == signal) else {
         return;
@@ -125,6 +139,62 @@ unsafe extern "C" fn trap_handler(
         // SAFETY: we are in a handler for `signal`, forwarding the kernel's arguments.
         unsafe { sys::chain_signal(previous, signal, info, context) };
     }
+}
+
+/// Claims a fault in compiled code of this thread's innermost call into wasm: records
+/// it in the activation and redirects the thread to `resume_after_fault`. Returns
+/// whether it did.
+///
+/// # Safety
+///
+/// As for [`trap_handler`].
+unsafe fn claim(
+    signal: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) -> bool {
+    let activation = current_activation();
+    if activation.is_null() {
+        return false;
+    }
+    // SAFETY: the activation is alive (popped only after control returns to
+    // catch_traps) and belongs to this thread, which the handler interrupted.
+    let activation_ref = unsafe { &*activation };
+    if activation_ref.fault.get().is_some() {
+        // A second fault before the first was handled: the resume point itself
+        // faulted, which is not wasm's doing.
+        return false;
+    }
+    // SAFETY: the kernel passes the interrupted thread's ucontext.
+    let registers = unsafe { sys::fault_registers(context) };
+    let Some(code) = code_registry::lookup_trap_in_signal_handler(registers.pc) else {
+        return false;
+    };
+    let address = if signal == libc::SIGSEGV || signal == libc::SIGBUS {
+        // SAFETY: the kernel's siginfo for a memory fault.
+        unsafe { sys::fault_address(info) }
+    } else {
+        0
+    };
+    activation_ref.fault.set(Some(Fault {
+        signal,
+        code,
+        pc: registers.pc,
+        fp: registers.fp,
+        address,
+    }));
+    // SAFETY: the fault is in compiled code, which runs at least the stack limit's
+    // headroom above the end of the thread's stack, so the space below `sp` is mapped
+    // and unused; `resume_after_fault` never returns.
+    unsafe {
+        sys::redirect_to(
+            context,
+            registers,
+            resume_after_fault as *const () as usize,
+            ptr::from_ref(activation_ref) as usize,
+        );
+    }
+    true
 }
 
 #[cfg(test)]

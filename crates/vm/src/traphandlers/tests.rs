@@ -9,10 +9,11 @@ use environ::{
     Tunables,
 };
 
-use super::{catch_traps, record_host_error};
+use super::record_host_error;
 use crate::code_memory::CodeMemory;
 use crate::memory::LinearMemory;
 use crate::test_support::TestStore;
+use crate::test_support::catch_closure;
 use crate::trap::Trap;
 use crate::vmcontext::VMStoreContext;
 
@@ -54,7 +55,7 @@ fn call(store: &TestStore, code: &CodeMemory, max_stack: usize, arg: usize) -> R
     // SAFETY: the store context outlives the call; nothing in the closure needs
     // dropping when a trap abandons it.
     unsafe {
-        catch_traps(store.context_ptr(), max_stack, || {
+        catch_closure(store.context_ptr(), None, max_stack, || {
             result = function(arg);
             true
         })
@@ -128,9 +129,9 @@ fn the_stack_limit_is_set_on_first_entry_and_restored_on_exit() {
     let mut limits = (0, 0);
     // SAFETY: the store context outlives both calls; the closures own nothing.
     let result = unsafe {
-        catch_traps(context, 1 << 20, || {
+        catch_closure(context, None, 1 << 20, || {
             limits.0 = store.context.stack_limit.get();
-            catch_traps(context, 1 << 10, || {
+            catch_closure(context, None, 1 << 10, || {
                 limits.1 = store.context.stack_limit.get();
                 true
             })
@@ -138,7 +139,7 @@ fn the_stack_limit_is_set_on_first_entry_and_restored_on_exit() {
         })
     };
     assert!(result.is_ok());
-    let here = super::stack_pointer();
+    let here = super::stack_limit::stack_pointer();
     assert!(limits.0 < here && limits.0 > here - (2 << 20));
     assert_eq!(limits.0, limits.1);
     assert_eq!(store.context.stack_limit.get(), usize::MAX);
@@ -151,7 +152,7 @@ fn a_trap_in_a_nested_call_returns_to_the_innermost_catch_traps() {
     let mut inner = None;
     // SAFETY: the store context outlives the call; the closure owns nothing.
     let outer = unsafe {
-        catch_traps(store.context_ptr(), 1 << 20, || {
+        catch_closure(store.context_ptr(), None, 1 << 20, || {
             inner = Some(call(&store, &code, 1 << 20, 0));
             true
         })
@@ -166,7 +167,7 @@ fn a_host_error_recorded_before_returning_false_comes_back_unchanged() {
     let store = TestStore::new();
     // SAFETY: the store context outlives the call; the closure owns nothing.
     let trap = unsafe {
-        catch_traps(store.context_ptr(), 1 << 20, || {
+        catch_closure(store.context_ptr(), None, 1 << 20, || {
             record_host_error("host failed".into()).unwrap();
             false
         })
@@ -181,7 +182,7 @@ fn a_host_error_recorded_before_returning_false_comes_back_unchanged() {
 fn returning_false_without_a_recorded_trap_is_reported_not_ignored() {
     let store = TestStore::new();
     // SAFETY: the store context outlives the call; the closure owns nothing.
-    let result = unsafe { catch_traps(store.context_ptr(), 1 << 20, || false) };
+    let result = unsafe { catch_closure(store.context_ptr(), None, 1 << 20, || false) };
     assert!(result.is_err());
 }
 

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::mmap::Mmap;
 use crate::sys::{self, Protection};
 use crate::test_support::TestStore;
-use crate::traphandlers::{catch_traps, init_traps};
+use crate::test_support::catch_closure;
+use crate::traphandlers::init_traps;
 
 const CHILD_ENV: &str = "TARN_SIGNAL_TEST_CHILD";
 
@@ -80,7 +81,7 @@ fn child_with_an_earlier_handler() {
     let mut value = 1;
     // SAFETY: the store context outlives the call; the closure owns nothing.
     let result = unsafe {
-        catch_traps(store.context_ptr(), 1 << 20, || {
+        catch_closure(store.context_ptr(), None, 1 << 20, || {
             value = read_fault_page();
             true
         })
