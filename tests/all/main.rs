@@ -9,6 +9,7 @@ mod limits;
 mod linker;
 mod memory_table_global;
 mod module;
+mod soundness;
 mod stack_overflow;
 mod traps;
 

@@ -20,7 +20,7 @@ use crate::vmcontext::VMStoreContext;
 /// `push rbp; mov rbp, rsp; ud2`
 const UD2_WITH_FRAME: &[u8] = &[0x55, 0x48, 0x89, 0xe5, 0x0f, 0x0b];
 /// `mov rax, [rdi]; ret`
-const LOAD: &[u8] = &[0x48, 0x8b, 0x07, 0xc3];
+pub(crate) const LOAD: &[u8] = &[0x48, 0x8b, 0x07, 0xc3];
 /// `xor edx, edx; mov eax, 1; xor ecx, ecx; div ecx; ret`
 const DIVIDE_BY_ZERO: &[u8] = &[
     0x31, 0xd2, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x31, 0xc9, 0xf7, 0xf1, 0xc3,
@@ -30,7 +30,7 @@ const DIVIDE_BY_ZERO: &[u8] = &[
 const STACK_CHECK: &[u8] = &[0x48, 0x3b, 0x67, 0x10, 0x73, 0x02, 0x0f, 0x0b, 0xc3];
 
 /// Publishes `code` as one function with the given trap sites.
-fn publish(code: &[u8], traps: &[(u32, TrapCode)]) -> CodeMemory {
+pub(crate) fn publish(code: &[u8], traps: &[(u32, TrapCode)]) -> CodeMemory {
     let mut info = CompiledModuleInfo::default();
     info.functions.push(CompiledFunction {
         wasm_call: FunctionLoc {
@@ -47,7 +47,12 @@ fn publish(code: &[u8], traps: &[(u32, TrapCode)]) -> CodeMemory {
 }
 
 /// Calls the published code as `extern "C" fn(usize) -> u64` inside `catch_traps`.
-fn call(store: &TestStore, code: &CodeMemory, max_stack: usize, arg: usize) -> Result<u64, Trap> {
+pub(crate) fn call(
+    store: &TestStore,
+    code: &CodeMemory,
+    max_stack: usize,
+    arg: usize,
+) -> Result<u64, Trap> {
     // SAFETY: every test's code is a complete function of this signature.
     let function: unsafe extern "C" fn(usize) -> u64 =
         unsafe { core::mem::transmute(code.text_start()) };
@@ -242,4 +247,103 @@ fn code_calling_a_failing_builtin_and_raise_unwinds_with_the_builtins_trap() {
     assert_eq!(frames[0].pc, code.text_start() + return_address);
     assert_eq!(frames[0].func.as_u32(), 0);
     assert_eq!(store.context.last_wasm_exit_pc.get(), 0);
+}
+
+#[test]
+fn after_a_fault_the_signal_is_unblocked_again() {
+    let store = TestStore::new();
+    let code = publish(LOAD, &[(0, TrapCode::MemoryOutOfBounds)]);
+    let ty = MemoryType {
+        limits: Limits {
+            minimum: 0,
+            maximum: None,
+        },
+        shared: false,
+        memory64: false,
+    };
+    let memory = LinearMemory::new(ty, &Tunables::default(), None).unwrap();
+    for _ in 0..2 {
+        let trap = call(&store, &code, 1 << 20, memory.base() as usize).unwrap_err();
+        assert_eq!(trap.code(), Some(TrapCode::MemoryOutOfBounds));
+        // SAFETY: sigset_t is plain old data; the query fills it.
+        let mut mask: libc::sigset_t = unsafe { core::mem::zeroed() };
+        // SAFETY: a null new mask only queries this thread's mask.
+        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, core::ptr::null(), &mut mask) };
+        assert_eq!(rc, 0);
+        // SAFETY: `mask` was filled above.
+        assert_eq!(unsafe { libc::sigismember(&mask, libc::SIGSEGV) }, 0);
+    }
+}
+
+#[test]
+fn the_stack_limit_keeps_headroom_above_the_end_of_a_small_thread_stack() {
+    let limits = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(|| {
+            let store = TestStore::new();
+            let mut seen = 0;
+            // SAFETY: the store context outlives the call; the closure owns nothing.
+            let result = unsafe {
+                catch_closure(store.context_ptr(), None, 64 << 20, || {
+                    seen = store.context.stack_limit.get();
+                    true
+                })
+            };
+            assert!(result.is_ok());
+            (seen, crate::sys::thread_stack_low().unwrap())
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let (limit, low) = limits;
+    // 64 MiB were asked for on a 256 KiB stack: the limit is clamped, not trusted.
+    assert_eq!(limit, low + super::stack_limit::HOST_STACK_HEADROOM);
+}
+
+/// Enters the store at `context` (an address, to cross threads) from a new thread and
+/// returns the stack limit it saw there.
+fn limit_seen_on_another_thread(context: usize) -> usize {
+    std::thread::spawn(move || {
+        let context = NonNull::new(context as *mut VMStoreContext).unwrap();
+        let mut inner = 0;
+        // SAFETY: the store context is alive; its owner's thread waits for us.
+        let result = unsafe {
+            catch_closure(context, None, 1 << 20, || {
+                inner = context.as_ref().stack_limit.get();
+                true
+            })
+        };
+        assert!(result.is_ok());
+        inner
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn another_thread_entering_the_same_store_gets_a_limit_on_its_own_stack() {
+    let store = TestStore::new();
+    let context = store.context_ptr();
+    let mut limits = (0, 0, 0);
+    // SAFETY: the store context outlives both calls; the closure owns nothing. The
+    // outer call is suspended (joined on) while the other thread uses the store.
+    let result = unsafe {
+        catch_closure(context, None, 1 << 20, || {
+            limits.0 = store.context.stack_limit.get();
+            limits.1 = limit_seen_on_another_thread(context.as_ptr() as usize);
+            limits.2 = store.context.stack_limit.get();
+            true
+        })
+    };
+    assert!(result.is_ok());
+    let (outer, other_thread, outer_after) = limits;
+    assert_ne!(
+        outer, other_thread,
+        "the other thread kept the first thread's limit"
+    );
+    assert_eq!(
+        outer, outer_after,
+        "the first thread's limit was not restored"
+    );
+    assert_eq!(store.context.stack_limit.get(), usize::MAX);
 }

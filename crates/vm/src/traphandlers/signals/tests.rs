@@ -115,3 +115,34 @@ fn child_with_default_handling() {
     FAULT_PAGE.store(reservation.as_mut_ptr() as usize, Ordering::SeqCst);
     read_fault_page();
 }
+
+#[test]
+fn a_heap_fault_outside_every_linear_memory_aborts_instead_of_trapping() {
+    if in_child() {
+        return;
+    }
+    let status = run_child("traphandlers::signals::tests::child_with_a_wild_heap_access");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGABRT),
+        "child status: {status}"
+    );
+}
+
+#[test]
+fn child_with_a_wild_heap_access() {
+    if !in_child() {
+        return;
+    }
+    use crate::traphandlers::tests::{LOAD, call, publish};
+    use environ::TrapCode;
+    // A heap-access trap site, but the address is in a mapping that is no linear
+    // memory: claiming it as an out-of-bounds trap would hide a code generation bug.
+    let code = publish(LOAD, &[(0, TrapCode::MemoryOutOfBounds)]);
+    let reservation = Mmap::reserve(sys::page_size()).unwrap();
+    let store = TestStore::new();
+    let _ = call(&store, &code, 1 << 20, reservation.as_mut_ptr() as usize);
+    // Reaching this line means the fault was reported as a trap.
+    std::process::exit(0);
+}
