@@ -189,12 +189,6 @@ impl<T> StoreInner<T> {
         &mut self.data
     }
 
-    /// The user's limiter, if one is installed.
-    pub(crate) fn user_limiter(&mut self) -> Option<&mut dyn ResourceLimiter> {
-        let limiter = self.limiter.as_mut()?;
-        Some(limiter(&mut self.data))
-    }
-
     /// The store's limiter as the vm asks it (`None` without one), for instantiation.
     pub(crate) fn vm_limiter(&mut self) -> Option<&mut dyn vm::ResourceLimiter> {
         if self.limiter.is_some() {
@@ -247,11 +241,7 @@ impl<T> vm::ResourceLimiter for StoreLimiter<'_, T> {
 
 impl<T: 'static> vm::StoreHooks for StoreInner<T> {
     fn limiter(&mut self) -> Option<&mut dyn vm::ResourceLimiter> {
-        if self.limiter.is_some() {
-            Some(self)
-        } else {
-            None
-        }
+        self.vm_limiter()
     }
 
     fn out_of_gas(&mut self) -> Result<bool, vm::HostError> {
@@ -263,6 +253,7 @@ impl<T: 'static> vm::StoreHooks for StoreInner<T> {
     }
 }
 
+/// The store as a limiter: its user's limiter, or "allow" without one.
 impl<T> vm::ResourceLimiter for StoreInner<T> {
     fn memory_growing(
         &mut self,
@@ -270,10 +261,8 @@ impl<T> vm::ResourceLimiter for StoreInner<T> {
         desired: usize,
         maximum: Option<usize>,
     ) -> Result<bool, vm::HostError> {
-        match self.user_limiter() {
-            Some(limiter) => limiter
-                .memory_growing(current, desired, maximum)
-                .map_err(Error::into_inner),
+        match self.opaque_and_limiter().1 {
+            Some(mut limiter) => limiter.memory_growing(current, desired, maximum),
             None => Ok(true),
         }
     }
@@ -284,10 +273,8 @@ impl<T> vm::ResourceLimiter for StoreInner<T> {
         desired: usize,
         maximum: Option<usize>,
     ) -> Result<bool, vm::HostError> {
-        match self.user_limiter() {
-            Some(limiter) => limiter
-                .table_growing(current, desired, maximum)
-                .map_err(Error::into_inner),
+        match self.opaque_and_limiter().1 {
+            Some(mut limiter) => limiter.table_growing(current, desired, maximum),
             None => Ok(true),
         }
     }
