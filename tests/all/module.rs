@@ -6,6 +6,8 @@ use tarn::{
     ValType,
 };
 
+use crate::assert_error;
+
 const MODULE: &str = r#"(module $m
   (import "env" "f" (func (param i32) (result i64)))
   (import "env" "mem" (memory 1 2))
@@ -63,12 +65,21 @@ fn invalid_modules_are_errors_with_offsets() {
     let invalid = wat::parse_str("(module (func (result i32) f32.const 1))").unwrap();
     let message = Module::validate(&engine, &invalid).unwrap_err().to_string();
     assert!(message.contains("type mismatch"), "{message}");
-    assert!(Module::new(&engine, &invalid).is_err());
+    assert_error(Module::new(&engine, &invalid), "type mismatch");
     let message = Module::new(&engine, "(module (func (i32.bogus)))")
         .unwrap_err()
         .to_string();
     assert!(message.contains("invalid text module"), "{message}");
-    assert!(Module::validate(&engine, MODULE).is_ok());
+    Module::validate(&engine, &wat::parse_str(MODULE).unwrap()).unwrap();
+    // Validation takes binaries only: text is a malformed binary there.
+    let error = Module::validate(&engine, MODULE.as_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            error.downcast_ref::<tarn::CompileError>(),
+            Some(tarn::CompileError::Invalid { .. })
+        ),
+        "{error}"
+    );
 }
 
 #[test]

@@ -43,7 +43,7 @@ mod values;
 
 pub use config::{Config, OptLevel};
 pub use engine::Engine;
-pub use environ::TrapCode;
+pub use environ::{CompileError, TrapCode};
 pub use error::{Error, FrameInfo, Result, Trap};
 pub use externals::Extern;
 pub use func::{

@@ -51,8 +51,17 @@ impl Module {
     /// Malformed text, a malformed or invalid binary (with the byte offset), a proposal
     /// this engine does not accept, or a failure to publish code.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Self> {
-        let wasm = to_binary(bytes.as_ref())?;
-        let translation = environ::translate_module(&wasm, engine.config().features)?;
+        Self::from_binary(engine, &to_binary(bytes.as_ref())?)
+    }
+
+    /// Validates and compiles a module from its binary encoding only: bytes without the
+    /// `\0asm` magic are a malformed binary, never read as text.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Module::new`], minus the text format's errors.
+    pub fn from_binary(engine: &Engine, wasm: &[u8]) -> Result<Self> {
+        let translation = environ::translate_module(wasm, engine.config().features)?;
         let compiled = engine.compiler().compile_module(translation)?;
         let code = CodeMemory::publish(&compiled.text, Arc::new(compiled.info))?;
         let env = compiled.module;
@@ -71,14 +80,17 @@ impl Module {
         })
     }
 
-    /// Checks that `bytes` is a valid module for `engine` without compiling it.
+    /// Checks that `wasm`, a module's binary encoding, is valid for `engine` without
+    /// compiling it. As in Wasmtime, the text format is not accepted here: bytes without
+    /// the `\0asm` magic are a malformed binary.
     ///
     /// # Errors
     ///
-    /// As for [`Module::new`], minus code generation.
-    pub fn validate(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<()> {
-        let wasm = to_binary(bytes.as_ref())?;
-        let translation = environ::translate_module(&wasm, engine.config().features)?;
+    /// A [`CompileError::Invalid`](crate::CompileError::Invalid) for a malformed or
+    /// invalid binary, with its byte offset, or an `Unsupported` one for a proposal this
+    /// engine does not accept.
+    pub fn validate(engine: &Engine, wasm: &[u8]) -> Result<()> {
+        let translation = environ::translate_module(wasm, engine.config().features)?;
         let mut allocations = environ::wasmparser::FuncValidatorAllocations::default();
         for body in translation.function_bodies {
             let mut validator = body.validator.into_validator(allocations);

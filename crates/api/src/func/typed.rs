@@ -47,7 +47,8 @@ wasm_ty! {
     u128 => V128, |v| ValRaw::v128(v), |r| r.get_v128();
 }
 
-/// A list of WebAssembly values as a Rust tuple (or a single [`WasmTy`], or `()`).
+/// A list of WebAssembly values as a Rust tuple of up to 20 (or a single [`WasmTy`], or
+/// `()`).
 pub trait WasmTyList: Send + Sync + 'static + Sized {
     /// How many values the list has.
     const LEN: usize;
@@ -106,6 +107,18 @@ wasm_ty_list!(A 0 B 1 C 2 D 3 E 4);
 wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5);
 wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6);
 wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12 N 13);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12 N 13 O 14);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12 N 13 O 14 P 15);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12 N 13 O 14 P 15 Q 16);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12 N 13 O 14 P 15 Q 16 R 17);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12 N 13 O 14 P 15 Q 16 R 17 S 18);
+wasm_ty_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7 I 8 J 9 K 10 L 11 M 12 N 13 O 14 P 15 Q 16 R 17 S 18 T 19);
 
 /// Parameters of a typed call.
 pub trait WasmParams: WasmTyList {}
