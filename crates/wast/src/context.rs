@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use tarn::{Config, Engine, Error, Extern, Instance, Linker, Module, Store, Trap, TrapCode, Val};
+use tarn::{
+    CompileError, Config, Engine, Error, Extern, Instance, Linker, Module, Store, Trap, TrapCode,
+    Val,
+};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, Wat};
 
@@ -62,8 +65,11 @@ struct WastContext {
     engine: Engine,
     store: Store<()>,
     linker: Linker<()>,
-    current: Option<Instance>,
-    named: HashMap<String, Instance>,
+    /// The most recent module: its instance, or why it has none. Directives after a
+    /// module that failed refer to that failure, never to an older instance.
+    current: Option<Result<Instance, String>>,
+    /// Modules named with `$id`, likewise.
+    named: HashMap<String, Result<Instance, String>>,
 }
 
 /// What executing an action produced.
@@ -92,17 +98,18 @@ impl WastContext {
         match directive {
             WastDirective::Module(mut quote) => {
                 let name = module_name(&quote);
-                let wasm = quote
+                let instance = quote
                     .encode()
-                    .map_err(|e| format!("cannot encode module: {e}"))?;
-                let instance = self
-                    .instantiate(&wasm)
-                    .map_err(|e| format!("instantiation failed: {e}"))?;
-                self.current = Some(instance);
+                    .map_err(|e| format!("the text format encoder rejected the module: {e}"))
+                    .and_then(|wasm| {
+                        self.instantiate(&wasm)
+                            .map_err(|e| format!("instantiation failed: {e}"))
+                    });
+                self.current = Some(instance.clone());
                 if let Some(name) = name {
-                    self.named.insert(name, instance);
+                    self.named.insert(name, instance.clone());
                 }
-                Ok(())
+                instance.map(drop)
             }
             WastDirective::Register { name, module, .. } => {
                 let instance = self.instance(module.map(|id| id.name()))?;
@@ -134,33 +141,39 @@ impl WastContext {
             },
             WastDirective::AssertInvalid {
                 module, message, ..
-            }
-            | WastDirective::AssertMalformed {
+            } => self.expect_rejected(module, message, false),
+            WastDirective::AssertMalformed {
                 module, message, ..
-            } => self.expect_rejected(module, message),
+            } => self.expect_rejected(module, message, true),
             WastDirective::AssertUnlinkable {
                 module, message, ..
             } => self.expect_unlinkable(module, message),
-            other => Err(format!("unsupported directive {other:?}")),
+            other => Err(format!(
+                "unsupported directive `{}`",
+                directive_keyword(&other)
+            )),
         }
     }
 
     fn instantiate(&mut self, wasm: &[u8]) -> Result<Instance, Error> {
-        let module = Module::new(&self.engine, wasm)?;
+        let module = Module::from_binary(&self.engine, wasm)?;
         self.linker.instantiate(&mut self.store, &module)
     }
 
     fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
-        match name {
+        let found = match name {
             Some(name) => self
                 .named
                 .get(name)
-                .copied()
-                .ok_or_else(|| format!("no module named {name}")),
+                .ok_or_else(|| format!("no module named {name}"))?,
             None => self
                 .current
-                .ok_or_else(|| "no module instantiated yet".to_string()),
-        }
+                .as_ref()
+                .ok_or_else(|| "no module instantiated yet".to_string())?,
+        };
+        found
+            .clone()
+            .map_err(|why| format!("the module this refers to has no instance: {why}"))
     }
 
     fn execute(&mut self, exec: WastExecute<'_>) -> Result<Outcome, String> {
@@ -169,8 +182,8 @@ impl WastContext {
             WastExecute::Wat(mut wat) => {
                 let wasm = wat
                     .encode()
-                    .map_err(|e| format!("cannot encode module: {e}"))?;
-                let module = Module::new(&self.engine, &wasm)
+                    .map_err(|e| format!("the text format encoder rejected the module: {e}"))?;
+                let module = Module::from_binary(&self.engine, &wasm)
                     .map_err(|e| format!("compilation failed: {e}"))?;
                 match self.linker.instantiate(&mut self.store, &module) {
                     Ok(_) => Ok(Outcome::Values(Vec::new())),
@@ -220,23 +233,42 @@ impl WastContext {
         Ok(())
     }
 
-    fn expect_rejected(&mut self, mut module: QuoteWat<'_>, message: &str) -> Result<(), String> {
-        let Ok(wasm) = module.encode() else {
-            // The text itself is malformed: rejected before it reached us.
-            return Ok(());
+    /// `assert_invalid` and `assert_malformed`: Tarn's validation must reject the module
+    /// as invalid or malformed. An `Unsupported` rejection does not count (it says nothing
+    /// about validity), and neither does text the `wast` crate cannot encode, except a
+    /// quoted module under `assert_malformed`, whose text is what is malformed.
+    fn expect_rejected(
+        &mut self,
+        mut module: QuoteWat<'_>,
+        message: &str,
+        malformed: bool,
+    ) -> Result<(), String> {
+        let quoted = matches!(module, QuoteWat::QuoteModule(..));
+        let wasm = match module.encode() {
+            Ok(wasm) => wasm,
+            Err(_) if malformed && quoted => return Ok(()),
+            Err(e) => {
+                return Err(format!(
+                    "the text format encoder rejected the module, so Tarn never saw it \
+                     (expected `{message}`): {e}"
+                ));
+            }
         };
-        match Module::new(&self.engine, &wasm) {
-            Ok(_) => Err(format!("module was accepted; expected `{message}`")),
-            Err(_) => Ok(()),
+        match Module::validate(&self.engine, &wasm) {
+            Ok(()) => Err(format!("module was accepted; expected `{message}`")),
+            Err(e) => match e.downcast_ref::<CompileError>() {
+                Some(CompileError::Invalid { .. }) => Ok(()),
+                _ => Err(format!("expected `{message}`, got another error: {e}")),
+            },
         }
     }
 
     fn expect_unlinkable(&mut self, mut module: Wat<'_>, message: &str) -> Result<(), String> {
         let wasm = module
             .encode()
-            .map_err(|e| format!("cannot encode module: {e}"))?;
-        let module =
-            Module::new(&self.engine, &wasm).map_err(|e| format!("compilation failed: {e}"))?;
+            .map_err(|e| format!("the text format encoder rejected the module: {e}"))?;
+        let module = Module::from_binary(&self.engine, &wasm)
+            .map_err(|e| format!("compilation failed: {e}"))?;
         match self.linker.instantiate(&mut self.store, &module) {
             Ok(_) => Err(format!("module linked; expected `{message}`")),
             Err(e) if e.is::<Trap>() => Err(format!("expected a link error, got trap: {e}")),
@@ -263,5 +295,29 @@ fn module_name(quote: &QuoteWat<'_>) -> Option<String> {
     match quote {
         QuoteWat::Wat(Wat::Module(m)) => m.id.map(|id| id.name().to_string()),
         _ => None,
+    }
+}
+
+/// The keyword a directive starts with, for messages about directives the runner does not
+/// support (their `Debug` form can be thousands of lines).
+fn directive_keyword(directive: &WastDirective<'_>) -> &'static str {
+    match directive {
+        WastDirective::Module(_) => "module",
+        WastDirective::ModuleDefinition(_) => "module definition",
+        WastDirective::ModuleInstance { .. } => "module instance",
+        WastDirective::AssertMalformed { .. } => "assert_malformed",
+        WastDirective::AssertInvalid { .. } => "assert_invalid",
+        WastDirective::AssertInvalidCustom { .. } => "assert_invalid_custom",
+        WastDirective::AssertMalformedCustom { .. } => "assert_malformed_custom",
+        WastDirective::Register { .. } => "register",
+        WastDirective::Invoke(_) => "invoke",
+        WastDirective::AssertTrap { .. } => "assert_trap",
+        WastDirective::AssertReturn { .. } => "assert_return",
+        WastDirective::AssertExhaustion { .. } => "assert_exhaustion",
+        WastDirective::AssertUnlinkable { .. } => "assert_unlinkable",
+        WastDirective::AssertException { .. } => "assert_exception",
+        WastDirective::AssertSuspension { .. } => "assert_suspension",
+        WastDirective::Thread(_) => "thread",
+        WastDirective::Wait { .. } => "wait",
     }
 }

@@ -2,7 +2,9 @@
 //! patterns, including `nan:canonical`, `nan:arithmetic` and per-lane `v128` patterns.
 
 use tarn::{ExternRef, Store, Val};
-use wast::core::{HeapType, NanPattern, V128Const, V128Pattern, WastArgCore, WastRetCore};
+use wast::core::{
+    AbstractHeapType, HeapType, NanPattern, V128Const, V128Pattern, WastArgCore, WastRetCore,
+};
 use wast::{WastArg, WastRet};
 
 /// The value of one `invoke` argument.
@@ -17,8 +19,8 @@ pub(crate) fn arg_to_val(store: &mut Store<()>, arg: &WastArg<'_>) -> Result<Val
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(v128_bits(v)),
         WastArgCore::RefNull(HeapType::Abstract { ty, .. }) => match ty {
-            wast::core::AbstractHeapType::Func => Val::FuncRef(None),
-            wast::core::AbstractHeapType::Extern => Val::ExternRef(None),
+            AbstractHeapType::Func => Val::FuncRef(None),
+            AbstractHeapType::Extern => Val::ExternRef(None),
             other => return Err(format!("unsupported null reference type {other:?}")),
         },
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(&mut *store, *n))),
@@ -39,25 +41,50 @@ pub(crate) fn match_result(
     let WastRet::Core(expected) = expected else {
         return Err("component-model results are not supported".into());
     };
-    let ok = match (expected, actual) {
+    if matches(store, actual, expected) {
+        Ok(())
+    } else {
+        Err(format!("expected {expected:?}, got {actual:?}"))
+    }
+}
+
+/// Whether `actual` fits the pattern `expected`.
+fn matches(store: &Store<()>, actual: &Val, expected: &WastRetCore<'_>) -> bool {
+    match (expected, actual) {
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(e), Val::F32(a)) => f32_matches(e, *a),
         (WastRetCore::F64(e), Val::F64(a)) => f64_matches(e, *a),
         (WastRetCore::V128(e), Val::V128(a)) => v128_matches(e, *a),
-        (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
-        (WastRetCore::RefNull(_), Val::FuncRef(Some(_)) | Val::ExternRef(Some(_))) => false,
+        (WastRetCore::RefNull(heap_type), Val::FuncRef(None)) => {
+            null_of(heap_type.as_ref(), AbstractHeapType::Func)
+        }
+        (WastRetCore::RefNull(heap_type), Val::ExternRef(None)) => {
+            null_of(heap_type.as_ref(), AbstractHeapType::Extern)
+        }
         (WastRetCore::RefExtern(None), Val::ExternRef(r)) => r.is_some(),
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => {
             r.data(store).downcast_ref::<u32>() == Some(n)
         }
         (WastRetCore::RefFunc(None), Val::FuncRef(r)) => r.is_some(),
+        (WastRetCore::Either(options), _) => {
+            options.iter().any(|option| matches(store, actual, option))
+        }
         _ => false,
+    }
+}
+
+/// Whether a null of the hierarchy whose top is `top` (`func` or `extern`) matches the
+/// expected `ref.null` heap type: the top itself, its bottom, or no type given.
+fn null_of(expected: Option<&HeapType<'_>>, top: AbstractHeapType) -> bool {
+    let bottom = match top {
+        AbstractHeapType::Func => AbstractHeapType::NoFunc,
+        _ => AbstractHeapType::NoExtern,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("expected {expected:?}, got {actual:?}"))
+    match expected {
+        None => true,
+        Some(HeapType::Abstract { ty, .. }) => *ty == top || *ty == bottom,
+        Some(_) => false,
     }
 }
 
