@@ -14,3 +14,10 @@ pub const MEMORY_LIMIT_BYTES: usize = 64 << 16;
 
 /// The most elements a table may grow to in either engine.
 pub const TABLE_LIMIT_ELEMENTS: usize = 10_000;
+
+/// Tarn's stack budget in the oracles: far more than generated code needs (its calls
+/// nest at most [`TERMINATION_FUEL`](crate::generators::TERMINATION_FUEL) deep), so a
+/// stack overflow in Tarn is a finding unless wasmi, whose own limit is 1000 frames,
+/// overflowed too. The thread running an oracle needs a stack larger than this; the
+/// smoke test gives it one, and Tarn clamps the budget to what the thread has.
+pub const STACK_BUDGET_BYTES: usize = 16 << 20;

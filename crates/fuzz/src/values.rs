@@ -5,8 +5,12 @@ use std::collections::BTreeMap;
 
 /// A WebAssembly value as both engines can report it.
 ///
-/// Floats are bits with every NaN made canonical, and references only say whether they
-/// are null: two engines' function handles cannot be compared.
+/// Floats are their exact bits: wasm-smith's `canonicalize_nans` makes every float
+/// operation of generated code give the canonical NaN, and the other NaNs a result can
+/// hold come unchanged from an argument through operations the spec defines bit for bit
+/// (locals, `select`, `neg`, `abs`, `copysign`, loads and stores), so both engines must
+/// agree on every bit. References only say whether they are null; table snapshots say
+/// which function an entry is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     /// An `i32`.
@@ -26,19 +30,6 @@ pub enum Value {
 }
 
 impl Value {
-    /// The value with NaNs replaced by the canonical NaN of their width, positive sign.
-    ///
-    /// wasm-smith's `canonicalize_nans` makes generated code produce canonical NaNs, but
-    /// a NaN argument can still flow unchanged through `select` or a local, and the
-    /// sign of a NaN is not specified, so results are compared in this form.
-    pub fn canonical(self) -> Self {
-        match self {
-            Self::F32(bits) if f32::from_bits(bits).is_nan() => Self::F32(f32::NAN.to_bits()),
-            Self::F64(bits) if f64::from_bits(bits).is_nan() => Self::F64(f64::NAN.to_bits()),
-            other => other,
-        }
-    }
-
     /// The value as Tarn takes it, for a parameter of type `ty`.
     pub fn to_tarn(self, ty: tarn::ValType) -> tarn::Val {
         match self {
@@ -97,12 +88,13 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
-    /// Tarn's trap code as a kind, or `None` for traps that depend on engine limits
-    /// (stack and fuel), which make a comparison inconclusive.
-    pub fn from_tarn(code: tarn::TrapCode) -> Option<Self> {
+    /// Tarn's trap code as an outcome: a trap kind, or the engine limit it reports.
+    pub fn from_tarn(code: tarn::TrapCode) -> CallOutcome {
         use tarn::TrapCode as T;
-        Some(match code {
-            T::StackOverflow | T::OutOfFuel | T::Interrupt => return None,
+        CallOutcome::Trapped(match code {
+            T::StackOverflow => return CallOutcome::Limit(Limit::StackOverflow),
+            T::OutOfFuel => return CallOutcome::Limit(Limit::OutOfFuel),
+            T::Interrupt => return CallOutcome::Limit(Limit::Interrupt),
             T::UnreachableCodeReached => Self::Unreachable,
             T::MemoryOutOfBounds => Self::MemoryOutOfBounds,
             T::TableOutOfBounds | T::UndefinedElement => Self::TableOutOfBounds,
@@ -120,12 +112,40 @@ impl TrapKind {
 /// What one call did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallOutcome {
-    /// It returned these results (canonical form).
+    /// It returned these results.
     Returned(Vec<Value>),
     /// It trapped.
     Trapped(TrapKind),
-    /// It hit an engine limit (stack depth, fuel): nothing can be compared from here on.
-    Inconclusive,
+    /// It hit an engine limit. The oracle decides whether that is a finding (a limit
+    /// only Tarn hit) or ends the comparison (a limit wasmi hit too).
+    Limit(Limit),
+}
+
+/// An engine limit a call or instantiation can hit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// The engine's stack budget ran out.
+    StackOverflow,
+    /// Fuel metering ran out.
+    OutOfFuel,
+    /// An epoch deadline passed (never enabled by the oracles, so always a defect).
+    Interrupt,
+    /// A memory or table could not grow within the oracles' common limits, or the host
+    /// refused memory.
+    Resources,
+}
+
+/// One entry of a table: null, the exported function it is (named by its first export
+/// name, in sorted order, so both engines name it alike), or an externref.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableEntry {
+    /// A null reference.
+    Null,
+    /// A function, by its first export name; `None` for a function that is not
+    /// exported (the generators export every function, so that would be a defect).
+    Func(Option<String>),
+    /// A non-null externref.
+    Extern,
 }
 
 /// The state a module leaves behind, read through its exports and keyed by export name
@@ -134,10 +154,10 @@ pub enum CallOutcome {
 pub struct Snapshot {
     /// The bytes of each exported memory.
     pub memories: BTreeMap<String, Vec<u8>>,
-    /// The value of each exported global (canonical form).
+    /// The value of each exported global.
     pub globals: BTreeMap<String, Value>,
-    /// The size of each exported table.
-    pub table_sizes: BTreeMap<String, u64>,
+    /// The entries of each exported table.
+    pub tables: BTreeMap<String, Vec<TableEntry>>,
 }
 
 /// What kind of export a name refers to; the oracles only call functions.
@@ -150,6 +170,10 @@ pub enum ExportKind {
         /// Result types.
         results: Vec<tarn::ValType>,
     },
-    /// A memory, global or table.
-    Other,
+    /// A memory.
+    Memory,
+    /// A global of this type.
+    Global(tarn::ValType),
+    /// A table of this element type.
+    Table(tarn::ValType),
 }

@@ -3,31 +3,41 @@
 
 use std::sync::OnceLock;
 
-use wasmi::{Engine, Extern, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
+use wasmi::{
+    Engine, Extern, Func, Instance, Linker, Module, Nullable, Ref, RefType, Store, StoreLimits,
+    StoreLimitsBuilder,
+};
 
+use super::tarn::{CALL_FUEL, Fuel};
 use super::{MEMORY_LIMIT_BYTES, TABLE_LIMIT_ELEMENTS};
 
-use crate::values::{CallOutcome, Snapshot, TrapKind, Value};
+use crate::values::{CallOutcome, ExportKind, Limit, Snapshot, TableEntry, TrapKind, Value};
 
 /// An instance of a module in a fresh wasmi store.
 pub struct WasmiInstance {
     store: Store<StoreLimits>,
     instance: Instance,
+    fuel: Fuel,
 }
 
-/// wasmi configured for the scalar Wasm 2.0 subset Tarn compiles.
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let mut config = wasmi::Config::default();
-        config.wasm_simd(false).wasm_relaxed_simd(false);
-        config.wasm_tail_call(false).wasm_extended_const(false);
-        config.wasm_multi_memory(false);
-        config
-            .wasm_wide_arithmetic(false)
-            .wasm_custom_page_sizes(false);
-        Engine::new(&config)
-    })
+/// wasmi configured for the scalar Wasm 2.0 subset Tarn compiles, metering fuel when Tarn
+/// does, so that running out of fuel is only ever excused when both engines ran out.
+fn engine(fuel: Fuel) -> &'static Engine {
+    static ENGINES: OnceLock<[Engine; 2]> = OnceLock::new();
+    let engines = ENGINES.get_or_init(|| {
+        [Fuel::Unmetered, Fuel::Metered].map(|fuel| {
+            let mut config = wasmi::Config::default();
+            config.wasm_simd(false).wasm_relaxed_simd(false);
+            config.wasm_tail_call(false).wasm_extended_const(false);
+            config.wasm_multi_memory(false);
+            config
+                .wasm_wide_arithmetic(false)
+                .wasm_custom_page_sizes(false);
+            config.consume_fuel(fuel == Fuel::Metered);
+            Engine::new(&config)
+        })
+    });
+    &engines[fuel as usize]
 }
 
 impl WasmiInstance {
@@ -36,8 +46,8 @@ impl WasmiInstance {
     /// # Errors
     ///
     /// wasmi's error, from validation, instantiation or the start function.
-    pub fn new(wasm: &[u8]) -> Result<Self, wasmi::Error> {
-        let engine = engine();
+    pub fn new(fuel: Fuel, wasm: &[u8]) -> Result<Self, wasmi::Error> {
+        let engine = engine(fuel);
         let module = Module::new(engine, wasm)?;
         let limits = StoreLimitsBuilder::new()
             .memory_size(MEMORY_LIMIT_BYTES)
@@ -45,9 +55,46 @@ impl WasmiInstance {
             .build();
         let mut store = Store::new(engine, limits);
         store.limiter(|limits| limits);
+        if fuel == Fuel::Metered {
+            store.set_fuel(CALL_FUEL)?;
+        }
         let instance =
             Linker::<StoreLimits>::new(engine).instantiate_and_start(&mut store, &module)?;
-        Ok(Self { store, instance })
+        Ok(Self {
+            store,
+            instance,
+            fuel,
+        })
+    }
+
+    /// The exports, in order, with their kinds and types.
+    pub fn exports(&self) -> Vec<(String, ExportKind)> {
+        self.instance
+            .exports(&self.store)
+            .map(|export| {
+                let name = export.name().to_owned();
+                let kind = match export.into_extern() {
+                    Extern::Func(func) => {
+                        let ty = func.ty(&self.store);
+                        ExportKind::Func {
+                            params: ty.params().iter().map(|t| to_tarn_type(*t)).collect(),
+                            results: ty.results().iter().map(|t| to_tarn_type(*t)).collect(),
+                        }
+                    }
+                    Extern::Memory(_) => ExportKind::Memory,
+                    Extern::Global(global) => {
+                        ExportKind::Global(to_tarn_type(global.ty(&self.store).content()))
+                    }
+                    Extern::Table(table) => {
+                        ExportKind::Table(match table.ty(&self.store).element() {
+                            RefType::Func => tarn::ValType::FuncRef,
+                            RefType::Extern => tarn::ValType::ExternRef,
+                        })
+                    }
+                };
+                (name, kind)
+            })
+            .collect()
     }
 
     /// Calls the exported function `name` with `args`.
@@ -71,6 +118,9 @@ impl WasmiInstance {
             .iter()
             .map(|ty| wasmi::Val::default_for_ty(*ty))
             .collect();
+        if self.fuel == Fuel::Metered {
+            self.store.set_fuel(CALL_FUEL).expect("fuel is enabled");
+        }
         match func.call(&mut self.store, &params, &mut results) {
             Ok(()) => CallOutcome::Returned(results.iter().map(from_wasmi).collect()),
             Err(error) => outcome_of_error(&error),
@@ -80,6 +130,24 @@ impl WasmiInstance {
     /// The state of every exported memory, global and table.
     pub fn snapshot(&self) -> Snapshot {
         let mut snapshot = Snapshot::default();
+        // wasmi's handles have no `PartialEq`; their `Debug` form names the store slot,
+        // which is the function's identity within one store.
+        let mut funcs: Vec<(String, String)> = self
+            .instance
+            .exports(&self.store)
+            .filter_map(|export| {
+                let name = export.name().to_owned();
+                Some((name, format!("{:?}", export.into_func()?)))
+            })
+            .collect();
+        funcs.sort();
+        let name_of = |func: &Func| {
+            let identity = format!("{func:?}");
+            funcs
+                .iter()
+                .find(|(_, f)| *f == identity)
+                .map(|(name, _)| name.clone())
+        };
         for export in self.instance.exports(&self.store) {
             let name = export.name().to_owned();
             match export.into_extern() {
@@ -92,7 +160,19 @@ impl WasmiInstance {
                     snapshot.globals.insert(name, value);
                 }
                 Extern::Table(table) => {
-                    snapshot.table_sizes.insert(name, table.size(&self.store));
+                    let entries = (0..table.size(&self.store))
+                        .map(|index| match table.get(&self.store, index) {
+                            Some(Ref::Func(Nullable::Val(func))) => {
+                                TableEntry::Func(name_of(&func))
+                            }
+                            Some(Ref::Extern(Nullable::Val(_))) => TableEntry::Extern,
+                            Some(Ref::Func(Nullable::Null) | Ref::Extern(Nullable::Null)) => {
+                                TableEntry::Null
+                            }
+                            None => panic!("wasmi's table {name:?} has no entry {index}"),
+                        })
+                        .collect();
+                    snapshot.tables.insert(name, entries);
                 }
                 Extern::Func(_) => {}
             }
@@ -112,8 +192,10 @@ pub fn outcome_of_error(error: &wasmi::Error) -> CallOutcome {
         .as_trap_code()
         .unwrap_or_else(|| panic!("wasmi failed without trapping: {error}"));
     CallOutcome::Trapped(match code {
-        T::StackOverflow | T::OutOfFuel | T::GrowthOperationLimited | T::OutOfSystemMemory => {
-            return CallOutcome::Inconclusive;
+        T::StackOverflow => return CallOutcome::Limit(Limit::StackOverflow),
+        T::OutOfFuel => return CallOutcome::Limit(Limit::OutOfFuel),
+        T::GrowthOperationLimited | T::OutOfSystemMemory => {
+            return CallOutcome::Limit(Limit::Resources);
         }
         T::UnreachableCodeReached => TrapKind::Unreachable,
         T::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
@@ -148,7 +230,7 @@ pub fn outcome_of_instantiation_error(error: &wasmi::Error) -> CallOutcome {
         ErrorKind::Memory(MemoryError::OutOfBoundsAccess) => {
             CallOutcome::Trapped(TrapKind::MemoryOutOfBounds)
         }
-        ErrorKind::Table(_) | ErrorKind::Memory(_) => CallOutcome::Inconclusive,
+        ErrorKind::Table(_) | ErrorKind::Memory(_) => CallOutcome::Limit(Limit::Resources),
         _ => outcome_of_error(error),
     }
 }
@@ -164,8 +246,21 @@ fn to_wasmi(value: Value, ty: wasmi::ValType) -> wasmi::Val {
     }
 }
 
+fn to_tarn_type(ty: wasmi::ValType) -> tarn::ValType {
+    use wasmi::ValType as W;
+    match ty {
+        W::I32 => tarn::ValType::I32,
+        W::I64 => tarn::ValType::I64,
+        W::F32 => tarn::ValType::F32,
+        W::F64 => tarn::ValType::F64,
+        W::V128 => tarn::ValType::V128,
+        W::FuncRef => tarn::ValType::FuncRef,
+        W::ExternRef => tarn::ValType::ExternRef,
+    }
+}
+
 fn from_wasmi(value: &wasmi::Val) -> Value {
-    let value = match value {
+    match value {
         wasmi::Val::I32(v) => Value::I32(*v),
         wasmi::Val::I64(v) => Value::I64(*v),
         wasmi::Val::F32(v) => Value::F32(v.to_bits()),
@@ -173,8 +268,7 @@ fn from_wasmi(value: &wasmi::Val) -> Value {
         wasmi::Val::V128(v) => Value::V128(v.as_u128()),
         wasmi::Val::FuncRef(f) => null_or_not(f.is_null()),
         wasmi::Val::ExternRef(r) => null_or_not(r.is_null()),
-    };
-    value.canonical()
+    }
 }
 
 fn null_or_not(null: bool) -> Value {

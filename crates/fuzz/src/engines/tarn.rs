@@ -3,11 +3,11 @@
 
 use std::sync::OnceLock;
 
-use tarn::{Config, Engine, Extern, Instance, Module, ResourceLimiter, Store};
+use tarn::{Config, Engine, Extern, Func, Instance, Module, RefType, ResourceLimiter, Store, Val};
 
-use super::{MEMORY_LIMIT_BYTES, TABLE_LIMIT_ELEMENTS};
+use super::{MEMORY_LIMIT_BYTES, STACK_BUDGET_BYTES, TABLE_LIMIT_ELEMENTS};
 
-use crate::values::{CallOutcome, ExportKind, Snapshot, TrapKind, Value};
+use crate::values::{CallOutcome, ExportKind, Snapshot, TableEntry, TrapKind, Value};
 
 /// An engine configuration an oracle can pick from the input.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, arbitrary::Arbitrary)]
@@ -46,6 +46,7 @@ impl TarnConfig {
         let mut config = Config::new();
         config
             .parallel_compilation(false)
+            .max_wasm_stack(STACK_BUDGET_BYTES)
             .consume_fuel(fuel == Fuel::Metered);
         match self {
             Self::Default => {}
@@ -126,7 +127,14 @@ impl TarnInstance {
                             results: ty.results().to_vec(),
                         }
                     }
-                    _ => ExportKind::Other,
+                    Extern::Memory(_) => ExportKind::Memory,
+                    Extern::Global(global) => ExportKind::Global(global.ty(&self.store).content()),
+                    Extern::Table(table) => {
+                        ExportKind::Table(match table.ty(&self.store).element() {
+                            RefType::Func => tarn::ValType::FuncRef,
+                            RefType::Extern => tarn::ValType::ExternRef,
+                        })
+                    }
                 };
                 (name, kind)
             })
@@ -159,12 +167,7 @@ impl TarnInstance {
             self.store.set_fuel(CALL_FUEL).expect("fuel is enabled");
         }
         match func.call(&mut self.store, &params, &mut results) {
-            Ok(()) => CallOutcome::Returned(
-                results
-                    .iter()
-                    .map(|v| Value::from_tarn(v).canonical())
-                    .collect(),
-            ),
+            Ok(()) => CallOutcome::Returned(results.iter().map(Value::from_tarn).collect()),
             Err(error) => outcome_of_error(&error),
         }
     }
@@ -172,7 +175,13 @@ impl TarnInstance {
     /// The state of every exported memory, global and table.
     pub fn snapshot(&mut self) -> Snapshot {
         let mut snapshot = Snapshot::default();
-        for (name, export) in self.instance.exports(&mut self.store) {
+        let exports = self.instance.exports(&mut self.store);
+        let mut funcs: Vec<(&str, Func)> = exports
+            .iter()
+            .filter_map(|(name, export)| Some((name.as_str(), export.clone().into_func()?)))
+            .collect();
+        funcs.sort_by_key(|(name, _)| *name);
+        for (name, export) in exports.iter().cloned() {
             match export {
                 Extern::Memory(memory) => {
                     let data = memory.data(&self.store).to_vec();
@@ -180,12 +189,23 @@ impl TarnInstance {
                 }
                 Extern::Global(global) => {
                     let value = global.get(&mut self.store);
-                    let value = Value::from_tarn(&value).canonical();
-                    snapshot.globals.insert(name, value);
+                    snapshot.globals.insert(name, Value::from_tarn(&value));
                 }
                 Extern::Table(table) => {
-                    let size = u64::from(table.size(&self.store));
-                    snapshot.table_sizes.insert(name, size);
+                    let entries = (0..table.size(&self.store))
+                        .map(|index| match table.get(&mut self.store, index) {
+                            Some(Val::FuncRef(Some(func))) => TableEntry::Func(
+                                funcs
+                                    .iter()
+                                    .find(|(_, f)| *f == func)
+                                    .map(|(name, _)| (*name).to_owned()),
+                            ),
+                            Some(Val::ExternRef(Some(_))) => TableEntry::Extern,
+                            Some(Val::FuncRef(None) | Val::ExternRef(None)) => TableEntry::Null,
+                            other => panic!("table {name:?}[{index}] reads as {other:?}"),
+                        })
+                        .collect();
+                    snapshot.tables.insert(name, entries);
                 }
                 Extern::Func(_) => {}
             }
@@ -203,10 +223,7 @@ pub fn outcome_of_error(error: &tarn::Error) -> CallOutcome {
     let trap = error
         .downcast_ref::<tarn::Trap>()
         .unwrap_or_else(|| panic!("a call failed without trapping: {error}"));
-    match TrapKind::from_tarn(trap.code()) {
-        Some(kind) => CallOutcome::Trapped(kind),
-        None => CallOutcome::Inconclusive,
-    }
+    TrapKind::from_tarn(trap.code())
 }
 
 /// Denies growth past [`MEMORY_LIMIT_BYTES`] and [`TABLE_LIMIT_ELEMENTS`], as the

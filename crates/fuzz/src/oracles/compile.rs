@@ -19,16 +19,29 @@ use super::Verdict;
 /// If a valid module fails to compile, or the two compilations differ.
 pub fn compile(data: &[u8]) -> Verdict {
     let mut u = Unstructured::new(data);
-    let Ok(wasm) = generators::module_config(&mut u, Proposals::TARN)
-        .and_then(|config| generators::module(&mut u, config))
-    else {
+    let Ok(wasm) = module(&mut u) else {
         return Verdict::Skipped("not enough bytes for a module");
     };
-    let compilers = compilers();
-    let index = u.choose_index(compilers.len()).unwrap_or(0);
-    let compiler = &compilers[index];
-    let first = compile_once(compiler, &wasm);
-    let second = compile_once(compiler, &wasm);
+    let index = u.choose_index(compilers().len()).unwrap_or(0);
+    compile_twice(&wasm, index)
+}
+
+/// The module [`compile`] generates from the front of `u`.
+pub(super) fn module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    let config = generators::module_config(u, Proposals::TARN)?;
+    generators::module(u, config)
+}
+
+/// Compiles `wasm` twice with compiler `index` (0: the defaults, 1: explicit checks,
+/// fuel, no optimisation) and compares the two results.
+///
+/// # Panics
+///
+/// As [`compile`], and if `index` names no compiler.
+pub fn compile_twice(wasm: &[u8], index: usize) -> Verdict {
+    let compiler = &compilers()[index];
+    let first = compile_once(compiler, wasm);
+    let second = compile_once(compiler, wasm);
     assert!(
         first.text == second.text,
         "compiler {index}: two compilations gave different code"

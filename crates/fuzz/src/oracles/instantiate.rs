@@ -6,7 +6,7 @@ use arbitrary::Unstructured;
 
 use crate::engines::{Fuel, TarnConfig, TarnInstance, tarn};
 use crate::generators::{self, Proposals};
-use crate::values::{CallOutcome, ExportKind, Value};
+use crate::values::{CallOutcome, ExportKind, Limit, Value};
 
 use super::Verdict;
 
@@ -19,18 +19,37 @@ use super::Verdict;
 /// a trap, or if a call returns results that do not match the function's type.
 pub fn instantiate(data: &[u8]) -> Verdict {
     let mut u = Unstructured::new(data);
-    let Ok(wasm) = generators::module_config(&mut u, Proposals::TARN)
-        .and_then(|config| generators::module(&mut u, config))
-    else {
+    let Ok(wasm) = module(&mut u) else {
         return Verdict::Skipped("not enough bytes for a module");
     };
     let config = u.arbitrary().unwrap_or(TarnConfig::Default);
-    let mut instance = match TarnInstance::new(config, Fuel::Metered, &wasm) {
+    run_module(&wasm, config, &mut u)
+}
+
+/// The module [`instantiate`] generates from the front of `u`.
+pub(super) fn module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    let config = generators::module_config(u, Proposals::TARN)?;
+    generators::module(u, config)
+}
+
+/// Instantiates `wasm` with `config` under fuel and calls each export once with
+/// arguments drawn from `u`.
+///
+/// # Panics
+///
+/// As [`instantiate`].
+pub fn run_module(wasm: &[u8], config: TarnConfig, u: &mut Unstructured<'_>) -> Verdict {
+    let mut instance = match TarnInstance::new(config, Fuel::Metered, wasm) {
         Ok(instance) => instance,
         Err(error) => {
             // A trap in a segment initialiser or the start function is fine; anything
             // else (a compile error, say) panics inside `outcome_of_error`.
-            tarn::outcome_of_error(&error);
+            let outcome = tarn::outcome_of_error(&error);
+            assert_ne!(
+                outcome,
+                CallOutcome::Limit(Limit::Interrupt),
+                "{config:?}: instantiation was interrupted with epochs off"
+            );
             return Verdict::Checked;
         }
     };
@@ -38,15 +57,19 @@ pub fn instantiate(data: &[u8]) -> Verdict {
         let ExportKind::Func { params, results } = kind else {
             continue;
         };
-        let Ok(args) = generators::arguments(&mut u, &params) else {
+        let Ok(args) = generators::arguments(u, &params) else {
             continue;
         };
-        if let CallOutcome::Returned(values) = instance.call(&name, &args) {
-            assert!(
+        match instance.call(&name, &args) {
+            CallOutcome::Returned(values) => assert!(
                 values.iter().zip(&results).all(|(v, ty)| has_type(*v, *ty))
                     && values.len() == results.len(),
                 "{config:?}: {name:?} returned {values:?}, not {results:?}"
-            );
+            ),
+            CallOutcome::Limit(Limit::Interrupt) => {
+                panic!("{config:?}: {name:?} was interrupted with epochs off")
+            }
+            CallOutcome::Trapped(_) | CallOutcome::Limit(_) => {}
         }
     }
     Verdict::Checked

@@ -48,6 +48,13 @@ pub fn memory_accesses(data: &[u8]) -> Verdict {
     Verdict::Checked
 }
 
+/// The module [`memory_accesses`] runs, made from the front of `u`, as a binary.
+pub(super) fn module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    u.arbitrary::<TarnConfig>()?;
+    let plan = Plan::arbitrary(u)?;
+    wat::parse_str(plan.to_wat()).map_err(|_| arbitrary::Error::IncorrectFormat)
+}
+
 /// What a step returns: `Ok(value)` (0 for steps without a result) or `Err(())` for an
 /// out-of-bounds trap.
 type StepResult = Result<i64, ()>;

@@ -23,36 +23,51 @@ const MAGIC_AND_VERSION: &[u8] = b"\0asm\x01\0\0\0";
 /// # Panics
 ///
 /// If Tarn panics, if `Module::validate` and wasmparser disagree, or if `Module::new`
-/// fails on a module `Module::validate` accepts for any reason but an unsupported
-/// proposal (SIMD code generation).
+/// fails on a module `Module::validate` accepts for any reason but a feature the jit
+/// names in [`jit::UNSUPPORTED_WASM2_FEATURES`] (SIMD code generation).
 pub fn validate(data: &[u8]) -> Verdict {
-    let mut u = Unstructured::new(data);
-    let wasm = match u.int_in_range(0..=2).unwrap_or(0) {
-        0 => u.take_rest().to_vec(),
-        1 => [MAGIC_AND_VERSION, u.take_rest()].concat(),
-        _ => match mutated_module(&mut u) {
-            Ok(wasm) => wasm,
-            Err(_) => return Verdict::Skipped("not enough bytes for a module"),
-        },
-    };
+    match module(&mut Unstructured::new(data)) {
+        Ok(wasm) => check(&wasm),
+        Err(_) => Verdict::Skipped("not enough bytes for a module"),
+    }
+}
+
+/// The bytes [`validate`] checks, made from the front of `u`.
+pub(super) fn module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
+    Ok(match u.int_in_range(0..=2).unwrap_or(0) {
+        0 => u.bytes(u.len())?.to_vec(),
+        1 => [MAGIC_AND_VERSION, u.bytes(u.len())?].concat(),
+        _ => mutated_module(u)?,
+    })
+}
+
+/// Checks one candidate module as [`validate`] does.
+///
+/// # Panics
+///
+/// As [`validate`].
+pub fn check(wasm: &[u8]) -> Verdict {
     let engine = engine();
-    let accepted = Module::validate(engine, &wasm);
     if !wasm.starts_with(b"\0asm") {
+        // `Module::new` reads these bytes as text.
+        drop(Module::new(engine, wasm));
         return Verdict::Skipped("text input: only checked for panics");
     }
+    let accepted = Module::validate(engine, wasm);
     let mut validator = wasmparser::Validator::new_with_features(Features::WASM2.to_wasmparser());
-    let expected = validator.validate_all(&wasm).map(drop);
+    let expected = validator.validate_all(wasm).map(drop);
     assert_eq!(
         accepted.is_ok(),
         expected.is_ok(),
         "Tarn says {accepted:?}, wasmparser says {expected:?}"
     );
-    match Module::new(engine, &wasm) {
+    match Module::new(engine, wasm) {
         Ok(_) => assert!(accepted.is_ok(), "Module::new accepted an invalid module"),
         Err(error) if accepted.is_ok() => assert!(
             matches!(
                 error.downcast_ref::<CompileError>(),
-                Some(CompileError::Unsupported { .. })
+                Some(CompileError::Unsupported { feature, .. })
+                    if jit::UNSUPPORTED_WASM2_FEATURES.contains(feature)
             ),
             "Module::new rejected a valid module: {error}"
         ),

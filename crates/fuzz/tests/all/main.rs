@@ -2,6 +2,7 @@
 //! regression inputs, and property tests of the public API that suit proptest better
 //! than a fuzzer.
 
+mod differential;
 mod grow;
 mod regressions;
 mod smoke;

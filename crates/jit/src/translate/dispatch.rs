@@ -224,7 +224,7 @@ fn fuel_cost(op: &Operator<'_>) -> i64 {
 /// Operators of proposals beyond scalar Wasm 2.0 (SIMD, threads, tail calls, GC, ...).
 fn unsupported(op: &Operator<'_>, offset: usize) -> CompileError {
     let feature = if is_simd(op) {
-        "SIMD"
+        crate::SIMD_FEATURE
     } else {
         "operators beyond WebAssembly 2.0"
     };
