@@ -2,6 +2,8 @@
 
 use tarn::{Config, Engine, Instance, Module, Store, Trap, TrapCode};
 
+use crate::with_watchdog;
+
 fn fuel_engine() -> Engine {
     let mut config = Config::new();
     config.consume_fuel(true);
@@ -19,8 +21,18 @@ const LOOPS: &str = r#"(module
         (br $next)))
     (local.get $i)))"#;
 
+fn out_of_fuel(error: &tarn::Error) -> bool {
+    error
+        .downcast_ref::<Trap>()
+        .is_some_and(|trap| trap.code() == TrapCode::OutOfFuel)
+}
+
 #[test]
 fn an_infinite_loop_runs_out_of_fuel() {
+    with_watchdog(infinite_loop_runs_out_of_fuel);
+}
+
+fn infinite_loop_runs_out_of_fuel() {
     let engine = fuel_engine();
     let module = Module::new(&engine, LOOPS).unwrap();
     let mut store = Store::new(&engine, ());
@@ -39,6 +51,10 @@ fn an_infinite_loop_runs_out_of_fuel() {
 
 #[test]
 fn fuel_left_after_a_call_shrinks_with_the_work_done() {
+    with_watchdog(fuel_shrinks_with_work);
+}
+
+fn fuel_shrinks_with_work() {
     let engine = fuel_engine();
     let module = Module::new(&engine, LOOPS).unwrap();
     let mut store = Store::new(&engine, ());
@@ -60,7 +76,8 @@ fn fuel_left_after_a_call_shrinks_with_the_work_done() {
     );
     // Refuelling lets a store that ran dry continue.
     store.set_fuel(5).unwrap();
-    assert!(count.call(&mut store, 1000).is_err());
+    let error = count.call(&mut store, 1000).unwrap_err();
+    assert!(out_of_fuel(&error), "{error}");
     store.set_fuel(1_000_000).unwrap();
     assert_eq!(count.call(&mut store, 3).unwrap(), 3);
 }
@@ -69,6 +86,10 @@ fn fuel_left_after_a_call_shrinks_with_the_work_done() {
 fn fuel_apis_fail_when_fuel_is_off() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
-    assert!(store.set_fuel(10).is_err());
-    assert!(store.get_fuel().is_err());
+    for error in [
+        store.set_fuel(10).unwrap_err(),
+        store.get_fuel().unwrap_err(),
+    ] {
+        assert!(error.to_string().contains("fuel"), "{error}");
+    }
 }

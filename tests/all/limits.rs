@@ -2,6 +2,8 @@
 
 use tarn::{Engine, Error, Instance, Module, ResourceLimiter, Store};
 
+use crate::assert_error;
+
 struct Caps {
     max_memory_bytes: usize,
     max_table_elements: usize,
@@ -64,10 +66,16 @@ fn a_limiter_denies_growth_from_wasm_and_from_the_host() {
     assert_eq!(grow_table.call(&mut store, 1).unwrap(), -1);
 
     let memory = instance.get_memory(&mut store, "memory").unwrap();
-    assert!(memory.grow(&mut store, 1).is_err());
+    assert_error(
+        memory.grow(&mut store, 1),
+        "failed to grow a memory of 3 pages",
+    );
     assert_eq!(memory.size(&store), 3);
     let table = instance.get_table(&mut store, "table").unwrap();
-    assert!(table.grow(&mut store, 1, tarn::Val::FuncRef(None)).is_err());
+    assert_error(
+        table.grow(&mut store, 1, tarn::Val::FuncRef(None)),
+        "failed to grow a table of 5 elements",
+    );
     assert_eq!(table.size(&store), 5);
     assert_eq!(store.data().denied, 4);
 }

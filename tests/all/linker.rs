@@ -5,6 +5,8 @@ use tarn::{
     RefType, Store, Table, TableType, Val, ValType,
 };
 
+use crate::assert_error;
+
 const IMPORTER: &str = r#"(module
   (import "env" "add" (func $add (param i32 i32) (result i32)))
   (import "env" "g" (global $g (mut i32)))
@@ -127,15 +129,33 @@ fn defining_a_name_twice_is_an_error_unless_shadowing_is_allowed() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
     let mut linker = Linker::new(&engine);
-    let f = Func::wrap(&mut store, || {});
-    linker.define(&store, "m", "f", f).unwrap();
-    assert!(linker.define(&store, "m", "f", f).is_err());
+    let first = Func::wrap(&mut store, || 1i32);
+    let later = Func::wrap(&mut store, || 2i32);
+    linker.define(&store, "m", "f", first).unwrap();
+    assert_error(linker.define(&store, "m", "f", later).map(drop), "m::f");
     linker.allow_shadowing(true);
-    linker.define(&store, "m", "f", f).unwrap();
-    assert!(matches!(
-        linker.get(&mut store, "m", "f"),
-        Some(Extern::Func(_))
-    ));
+    linker.define(&store, "m", "f", later).unwrap();
+    // The later definition wins, for `get` and for instantiation alike.
+    let got = linker
+        .get(&mut store, "m", "f")
+        .and_then(Extern::into_func)
+        .unwrap();
+    assert_eq!(
+        got.typed::<(), i32>(&store)
+            .unwrap()
+            .call(&mut store, ())
+            .unwrap(),
+        2
+    );
+    let module = Module::new(
+        &engine,
+        r#"(module (import "m" "f" (func $f (result i32)))
+             (func (export "g") (result i32) (call $f)))"#,
+    )
+    .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let g = instance.get_typed_func::<(), i32>(&mut store, "g").unwrap();
+    assert_eq!(g.call(&mut store, ()).unwrap(), 2);
 }
 
 #[test]
@@ -180,5 +200,5 @@ fn a_linker_host_function_is_one_func_per_store() {
             .unwrap(),
         3
     );
-    assert!(first.typed::<(), i32>(&other).is_err());
+    assert_error(first.typed::<(), i32>(&other), "store");
 }

@@ -9,19 +9,76 @@ mod limits;
 mod linker;
 mod memory_table_global;
 mod module;
+mod multi_value;
 mod soundness;
 mod stack_overflow;
 mod traps;
 
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
-/// Runs the `tarn` binary with `args`.
+/// How long any one test may run before its watchdog fails it: far longer than any
+/// test needs on a loaded machine, so only a hang (a regression) reaches it.
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+/// Runs the `tarn` binary with `args`, killing it and failing the test if it has not
+/// exited within [`WATCHDOG`].
 fn tarn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tarn"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tarn"))
         .args(args)
-        .output()
-        .expect("the tarn binary runs")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tarn binary runs");
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stderr.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waitable child") {
+            break status;
+        }
+        if start.elapsed() > WATCHDOG {
+            child.kill().expect("killable child");
+            child.wait().expect("waitable child");
+            panic!("`tarn {}` still ran after {WATCHDOG:?}", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap().expect("readable stdout"),
+        stderr: err.join().unwrap().expect("readable stderr"),
+    }
+}
+
+/// Runs `test` on its own thread and fails instead of hanging when it has not finished
+/// within [`WATCHDOG`]; a panic inside `test` fails the caller with the same message.
+fn with_watchdog<R: Send + 'static>(test: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done, finished) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let result = test();
+        // The receiver is gone only when the watchdog already failed the test.
+        done.send(()).ok();
+        result
+    });
+    match finished.recv_timeout(WATCHDOG) {
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test still ran after {WATCHDOG:?}"),
+    }
 }
 
 /// Writes `bytes` to a fresh file named `name` in a per-test temporary directory.
@@ -31,4 +88,17 @@ fn temp_file(test: &str, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("temp file");
     path
+}
+
+/// Asserts that `result` is an error whose message contains `expected`, so a test says
+/// which failure it expects rather than accepting any.
+#[track_caller]
+fn assert_error<T>(result: tarn::Result<T>, expected: &str) {
+    match result {
+        Ok(_) => panic!("expected an error containing `{expected}`, got Ok"),
+        Err(error) => assert!(
+            error.to_string().contains(expected),
+            "expected an error containing `{expected}`, got: {error}"
+        ),
+    }
 }

@@ -5,6 +5,8 @@ use tarn::{
     Store, Table, TableType, Val, ValType,
 };
 
+use crate::assert_error;
+
 #[test]
 fn memory_read_write_grow_and_bounds() {
     let engine = Engine::default();
@@ -16,8 +18,8 @@ fn memory_read_write_grow_and_bounds() {
     let mut buf = [0; 6];
     memory.read(&store, 65530, &mut buf).unwrap();
     assert_eq!(&buf, b"edge!!");
-    assert!(memory.write(&mut store, 65531, b"over!!").is_err());
-    assert!(memory.read(&store, usize::MAX, &mut buf).is_err());
+    assert_error(memory.write(&mut store, 65531, b"over!!"), "out of bounds");
+    assert_error(memory.read(&store, usize::MAX, &mut buf), "out of bounds");
     assert_eq!(memory.grow(&mut store, 2).unwrap(), 1);
     assert_eq!(memory.size(&store), 3);
     let message = memory.grow(&mut store, 1).unwrap_err().to_string();
@@ -88,13 +90,13 @@ fn tables_hold_functions_and_grow() {
         message.contains("index 2 in a table of 2 elements"),
         "{message}"
     );
-    assert!(table.set(&mut store, 0, Val::I32(1)).is_err());
+    assert_error(table.set(&mut store, 0, Val::I32(1)), "type");
     assert_eq!(table.grow(&mut store, 2, Val::FuncRef(Some(f))).unwrap(), 2);
     assert!(matches!(
         table.get(&mut store, 3),
         Some(Val::FuncRef(Some(_)))
     ));
-    assert!(table.grow(&mut store, 1, Val::FuncRef(None)).is_err());
+    assert_error(table.grow(&mut store, 1, Val::FuncRef(None)), "maximum");
     assert_eq!(table.size(&store), 4);
 }
 
@@ -109,7 +111,7 @@ fn globals_respect_mutability_and_type() {
     )
     .unwrap();
     assert_eq!(constant.get(&mut store).f64(), Some(1.5));
-    assert!(constant.set(&mut store, Val::from(2.0f64)).is_err());
+    assert_error(constant.set(&mut store, Val::from(2.0f64)), "immutable");
     let variable = Global::new(
         &mut store,
         GlobalType::new(ValType::I64, Mutability::Var),
@@ -118,14 +120,14 @@ fn globals_respect_mutability_and_type() {
     .unwrap();
     variable.set(&mut store, Val::I64(-9)).unwrap();
     assert_eq!(variable.get(&mut store).i64(), Some(-9));
-    assert!(variable.set(&mut store, Val::I32(0)).is_err());
-    assert!(
+    assert_error(variable.set(&mut store, Val::I32(0)), "type");
+    assert_error(
         Global::new(
             &mut store,
             GlobalType::new(ValType::I32, Mutability::Const),
-            Val::I64(0)
-        )
-        .is_err()
+            Val::I64(0),
+        ),
+        "type",
     );
 }
 

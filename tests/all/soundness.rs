@@ -7,6 +7,8 @@ use tarn::{
     TrapCode, Val,
 };
 
+use crate::assert_error;
+
 /// `deep` recurses without end, counting its depth in `depth`; `start` calls the host.
 const RECURSIVE: &str = r#"(module
   (import "host" "reenter" (func $reenter))
@@ -167,7 +169,10 @@ fn a_limiter_that_changes_store_data_during_growth_from_wasm_sees_every_request(
     assert_eq!(grow.call(&mut store, 1).unwrap(), (2, 2));
     assert_eq!(grow.call(&mut store, 1).unwrap(), (-1, 3));
     let memory = instance.get_memory(&mut store, "memory").unwrap();
-    assert!(memory.grow(&mut store, 1).is_err());
+    assert_error(
+        memory.grow(&mut store, 1),
+        "failed to grow a memory of 3 pages",
+    );
     assert_eq!(
         store.data().log,
         [

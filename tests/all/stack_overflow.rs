@@ -31,20 +31,32 @@ fn unbounded_recursion_is_a_stack_overflow_trap() {
     }
 }
 
+/// Recursion this deep fits the default 512 KiB `max_wasm_stack` but not 64 KiB: each
+/// frame of `fac` takes at least 16 bytes (return address and frame pointer), so 8,000
+/// frames need over 125 KiB, and its frames are small enough (a few dozen bytes) for
+/// 512 KiB to hold them.
+const DEPTH_BETWEEN_LIMITS: i64 = 8_000;
+
 #[test]
 fn max_wasm_stack_bounds_recursion_depth() {
-    let mut config = Config::new();
-    config.max_wasm_stack(64 << 10);
-    let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, RECURSIVE).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let fac = instance
-        .get_typed_func::<i64, i64>(&mut store, "fac")
-        .unwrap();
-    // A few frames fit; a hundred thousand do not.
-    assert_eq!(fac.call(&mut store, 5).unwrap(), 120);
-    let error = fac.call(&mut store, 100_000).unwrap_err();
+    let run = |max_wasm_stack: Option<usize>| {
+        let mut config = Config::new();
+        if let Some(bytes) = max_wasm_stack {
+            config.max_wasm_stack(bytes);
+        }
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, RECURSIVE).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let fac = instance
+            .get_typed_func::<i64, i64>(&mut store, "fac")
+            .unwrap();
+        assert_eq!(fac.call(&mut store, 5).unwrap(), 120);
+        fac.call(&mut store, DEPTH_BETWEEN_LIMITS)
+    };
+    // The product of 1..=8000 has far more than 64 factors of two, so it wraps to 0.
+    assert_eq!(run(None).unwrap(), 0, "the default limit fits the depth");
+    let error = run(Some(64 << 10)).unwrap_err();
     assert_eq!(
         error.downcast_ref::<Trap>().unwrap().code(),
         TrapCode::StackOverflow

@@ -98,9 +98,13 @@ fn a_store_keeps_working_after_a_trap() {
     let div = instance.get_func(&mut store, "div").unwrap();
     let mut result = [Val::I32(0)];
     for _ in 0..3 {
-        assert!(
-            div.call(&mut store, &[Val::I32(1), Val::I32(0)], &mut result)
-                .is_err()
+        let error = div
+            .call(&mut store, &[Val::I32(1), Val::I32(0)], &mut result)
+            .unwrap_err();
+        assert_eq!(
+            error.downcast_ref::<Trap>().map(Trap::code),
+            Some(TrapCode::IntegerDivisionByZero),
+            "{error}"
         );
         div.call(&mut store, &[Val::I32(9), Val::I32(2)], &mut result)
             .unwrap();
