@@ -237,7 +237,7 @@ fn check_arguments(ty: &FuncType, params: &[Val], results: &[Val]) -> Result<()>
 }
 
 /// A Rust closure that can become a host function; implemented for closures of up to
-/// eight [`WasmTy`] parameters, with or without a leading [`Caller`].
+/// twelve [`WasmTy`] parameters, with or without a leading [`Caller`].
 pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
     /// Converts the closure, interning its signature in `engine`.
     fn into_host_func(self, engine: &Engine) -> HostFunc<T>;
@@ -288,6 +288,10 @@ into_func!(A 0 B 1 C 2 D 3 E 4);
 into_func!(A 0 B 1 C 2 D 3 E 4 F2 5);
 into_func!(A 0 B 1 C 2 D 3 E 4 F2 5 G 6);
 into_func!(A 0 B 1 C 2 D 3 E 4 F2 5 G 6 H 7);
+into_func!(A 0 B 1 C 2 D 3 E 4 F2 5 G 6 H 7 I 8);
+into_func!(A 0 B 1 C 2 D 3 E 4 F2 5 G 6 H 7 I 8 J 9);
+into_func!(A 0 B 1 C 2 D 3 E 4 F2 5 G 6 H 7 I 8 J 9 K 10);
+into_func!(A 0 B 1 C 2 D 3 E 4 F2 5 G 6 H 7 I 8 J 9 K 10 L 11);
 
 /// What a host function sees while it runs: the store (its data, and everything in it)
 /// and the instance whose code called it.

@@ -96,6 +96,23 @@ impl Memory {
         owner.instance_mut().defined_memory_data_mut(index)
     }
 
+    /// The memory's contents and the store's data at once, for host functions that move
+    /// bytes between guest memory and their own state.
+    ///
+    /// # Panics
+    ///
+    /// If the memory belongs to another store.
+    pub fn data_and_store_mut<'a, C: AsContextMut>(
+        &self,
+        store: &'a mut C,
+    ) -> (&'a mut [u8], &'a mut C::Data) {
+        let store: &'a mut crate::store::StoreInner<C::Data> = store.as_context_mut().0;
+        let (opaque, data) = store.opaque_and_data_mut();
+        let (instance, index) = self.owner(opaque);
+        let owner = opaque.instances.get_mut(opaque.id(), instance.0);
+        (owner.instance_mut().defined_memory_data_mut(index), data)
+    }
+
     /// Copies `buffer.len()` bytes at `offset` into `buffer`.
     ///
     /// # Errors

@@ -189,6 +189,11 @@ impl<T> StoreInner<T> {
         &mut self.data
     }
 
+    /// The store's entities and its data, borrowed apart.
+    pub(crate) fn opaque_and_data_mut(&mut self) -> (&mut StoreOpaque, &mut T) {
+        (&mut self.opaque, &mut self.data)
+    }
+
     /// The store's limiter as the vm asks it (`None` without one), for instantiation.
     pub(crate) fn vm_limiter(&mut self) -> Option<&mut dyn vm::ResourceLimiter> {
         if self.limiter.is_some() {
