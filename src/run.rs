@@ -1,24 +1,32 @@
-//! `tarn run`: instantiate a module and call one of its exports with arguments from the
-//! command line, printing the results one per line.
+//! `tarn run`: run a WASI program (its `_start`, with arguments, environment variables
+//! and directories from the command line), or call one export with typed arguments and
+//! print its results, as `wasmtime run` does.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use tarn::{Config, Engine, Error, Extern, Linker, Module, Store, Val, ValType};
+use tarn_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx};
 
 const HELP: &str = "\
 Usage: tarn run [OPTIONS] FILE [ARGS...]
 
-Instantiates FILE (.wasm or .wat) and calls an export with ARGS, parsed by the export's
-parameter types. Results are printed one per line. Without --invoke, the export `_start`
-is called if there is one (otherwise only the start function runs).
+Instantiates FILE (.wasm or .wat) with WASI preview1 and runs it. A WASI command's
+`_start` runs with ARGS as argv[1..] (argv[0] is FILE); its exit status becomes tarn's.
+With --invoke, the export NAME is called with ARGS parsed by its parameter types, and
+its results are printed one per line. Options go before FILE; everything after FILE is
+passed to the program.
 
 Options:
-  --invoke NAME     Call the export NAME
-  --fuel N          Give the store N units of fuel; running out traps
-  --timeout MS      Interrupt wasm after MS milliseconds (epoch interruption)
-  -h, --help        Print this message
+  --dir HOST[::GUEST]  Give the program the host directory HOST as GUEST (default: the
+                       same path); repeatable. Nothing outside it can be reached.
+  --env NAME=VALUE     Set an environment variable; `--env NAME` passes the host's
+                       value. Repeatable; nothing else is inherited.
+  --invoke NAME        Call the export NAME instead of `_start`
+  --fuel N             Give the store N units of fuel; running out traps
+  --timeout MS         Interrupt wasm after MS milliseconds (epoch interruption)
+  -h, --help           Print this message
 
 A trap prints its message and wasm backtrace to stderr and exits with status 1.";
 
@@ -27,7 +35,17 @@ struct Options {
     invoke: Option<String>,
     fuel: Option<u64>,
     timeout: Option<Duration>,
+    dirs: Vec<(String, String)>,
+    envs: Vec<(String, String)>,
     args: Vec<String>,
+}
+
+/// How a run ended.
+enum Outcome {
+    /// An export returned these results (none for `_start`).
+    Returned(Vec<Val>),
+    /// The program called `proc_exit`.
+    Exited(i32),
 }
 
 /// Runs the command with the arguments after `run`.
@@ -44,17 +62,24 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
         }
     };
     match run(&options) {
-        Ok(results) => {
+        Ok(Outcome::Returned(results)) => {
             for result in results {
                 println!("{}", format_val(&result));
             }
             ExitCode::SUCCESS
         }
+        Ok(Outcome::Exited(status)) => exit_code(status),
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The process exit code for a guest's `proc_exit` status: its low eight bits, as a
+/// POSIX shell reports them.
+fn exit_code(status: i32) -> ExitCode {
+    ExitCode::from(status as u8)
 }
 
 fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
@@ -63,10 +88,16 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         invoke: None,
         fuel: None,
         timeout: None,
+        dirs: Vec::new(),
+        envs: Vec::new(),
         args: Vec::new(),
     };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
+        if !options.file.is_empty() {
+            options.args.push(arg.clone());
+            continue;
+        }
         let mut value = |name: &str| {
             iter.next()
                 .cloned()
@@ -84,9 +115,33 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
                 let ms = ms.parse().map_err(|_| format!("bad --timeout `{ms}`"))?;
                 options.timeout = Some(Duration::from_millis(ms));
             }
-            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
-            _ if options.file.is_empty() => options.file = arg.clone(),
-            _ => options.args.push(arg.clone()),
+            "--dir" => {
+                let dir = value("--dir")?;
+                let (host, guest) = dir.split_once("::").unwrap_or((&dir, &dir));
+                if host.is_empty() || guest.is_empty() {
+                    return Err(format!("bad --dir `{dir}`: expected HOST or HOST::GUEST"));
+                }
+                options.dirs.push((host.to_owned(), guest.to_owned()));
+            }
+            "--env" => {
+                let env = value("--env")?;
+                let (name, value) = match env.split_once('=') {
+                    Some((name, value)) => (name.to_owned(), value.to_owned()),
+                    None => {
+                        let value = std::env::var(&env)
+                            .map_err(|_| format!("--env {env}: the host has no such variable"))?;
+                        (env.clone(), value)
+                    }
+                };
+                if name.is_empty() {
+                    return Err(format!("bad --env `{env}`: expected NAME=VALUE or NAME"));
+                }
+                options.envs.push((name, value));
+            }
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(format!("unknown option `{flag}`"));
+            }
+            _ => options.file = arg.clone(),
         }
     }
     if options.file.is_empty() {
@@ -95,14 +150,28 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
     Ok(Some(options))
 }
 
-fn run(options: &Options) -> Result<Vec<Val>, Error> {
+/// The program's WASI context: its arguments, environment, stdio and directories.
+fn wasi_context(options: &Options) -> Result<WasiCtx, Error> {
+    let mut builder = WasiCtx::builder();
+    builder
+        .arg(&options.file)
+        .args(&options.args)
+        .envs(&options.envs)
+        .inherit_stdio();
+    for (host, guest) in &options.dirs {
+        builder.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+    }
+    Ok(builder.build())
+}
+
+fn run(options: &Options) -> Result<Outcome, Error> {
     let wasm = crate::input::read_module(Path::new(&options.file)).map_err(Error::msg)?;
     let mut config = Config::new();
     config.consume_fuel(options.fuel.is_some());
     config.epoch_interruption(options.timeout.is_some());
     let engine = Engine::new(&config)?;
     let module = Module::new(&engine, &wasm)?;
-    let mut store = Store::new(&engine, ());
+    let mut store = Store::new(&engine, wasi_context(options)?);
     if let Some(fuel) = options.fuel {
         store.set_fuel(fuel)?;
     }
@@ -114,12 +183,23 @@ fn run(options: &Options) -> Result<Vec<Val>, Error> {
             engine.increment_epoch();
         });
     }
-    let linker = Linker::new(&engine);
-    let instance = linker.instantiate(&mut store, &module)?;
+    let mut linker = Linker::new(&engine);
+    tarn_wasi::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi)?;
+    let instance = match linker.instantiate(&mut store, &module) {
+        Err(error) if error.is::<I32Exit>() => return exited(error),
+        other => other?,
+    };
     let name = match &options.invoke {
         Some(name) => name.as_str(),
-        None if module.get_export("_start").is_some() => "_start",
-        None if options.args.is_empty() => return Ok(Vec::new()),
+        None if module.get_export("_start").is_some() => {
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            return match start.call(&mut store, ()) {
+                Ok(()) => Ok(Outcome::Exited(0)),
+                Err(error) if error.is::<I32Exit>() => exited(error),
+                Err(error) => Err(error),
+            };
+        }
+        None if options.args.is_empty() => return Ok(Outcome::Returned(Vec::new())),
         None => {
             return Err(Error::msg(
                 "arguments given but no function to call: use --invoke NAME",
@@ -144,8 +224,16 @@ fn run(options: &Options) -> Result<Vec<Val>, Error> {
         .map(|(ty, arg)| parse_val(*ty, arg))
         .collect::<Result<Vec<_>, _>>()?;
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut store, &params, &mut results)?;
-    Ok(results)
+    match func.call(&mut store, &params, &mut results) {
+        Ok(()) => Ok(Outcome::Returned(results)),
+        Err(error) if error.is::<I32Exit>() => exited(error),
+        Err(error) => Err(error),
+    }
+}
+
+fn exited(error: Error) -> Result<Outcome, Error> {
+    let exit = error.downcast::<I32Exit>()?;
+    Ok(Outcome::Exited(exit.0))
 }
 
 fn parse_val(ty: ValType, arg: &str) -> Result<Val, Error> {

@@ -23,7 +23,7 @@ fn run_prints_results_one_per_line() {
     let fib = fib();
     let fib = fib.to_str().unwrap();
     assert_eq!(
-        run(&["run", fib, "--invoke", "fib", "20"]),
+        run(&["run", "--invoke", "fib", fib, "20"]),
         (Some(0), "6765\n".into(), String::new())
     );
     let (code, stdout, _) = run(&["run", "--invoke", "fib_loop", fib, "90"]);
@@ -35,14 +35,14 @@ fn run_prints_results_one_per_line() {
         br#"(module (func (export "pair") (param f32) (result f32 i64)
         (local.get 0) (i64.const -1)))"#,
     );
-    let (code, stdout, _) = run(&["run", path.to_str().unwrap(), "--invoke", "pair", "1.5"]);
+    let (code, stdout, _) = run(&["run", "--invoke", "pair", path.to_str().unwrap(), "1.5"]);
     assert_eq!(code, Some(0));
     assert_eq!(stdout, "1.5\n-1\n");
 }
 
 #[test]
 fn deep_recursion_is_a_trap_with_a_backtrace() {
-    let (code, stdout, stderr) = run(&["run", fib().to_str().unwrap(), "--invoke", "deep", "0"]);
+    let (code, stdout, stderr) = run(&["run", "--invoke", "deep", fib().to_str().unwrap(), "0"]);
     assert_eq!(code, Some(1));
     assert!(stdout.is_empty());
     assert!(stderr.contains("call stack exhausted"), "{stderr}");
@@ -54,10 +54,10 @@ fn deep_recursion_is_a_trap_with_a_backtrace() {
 fn fuel_and_timeouts_stop_infinite_loops() {
     let fib = fib();
     let fib = fib.to_str().unwrap();
-    let (code, _, stderr) = run(&["run", fib, "--invoke", "spin", "--fuel", "100000"]);
+    let (code, _, stderr) = run(&["run", "--invoke", "spin", "--fuel", "100000", fib]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("all fuel consumed"), "{stderr}");
-    let (code, _, stderr) = run(&["run", fib, "--invoke", "spin", "--timeout", "100"]);
+    let (code, _, stderr) = run(&["run", "--invoke", "spin", "--timeout", "100", fib]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("interrupt"), "{stderr}");
 }
@@ -66,24 +66,24 @@ fn fuel_and_timeouts_stop_infinite_loops() {
 fn bad_arguments_and_missing_imports_are_clear_errors() {
     let fib = fib();
     let fib = fib.to_str().unwrap();
-    let (code, _, stderr) = run(&["run", fib, "--invoke", "fib", "ten"]);
+    let (code, _, stderr) = run(&["run", "--invoke", "fib", fib, "ten"]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("cannot parse `ten` as i32"), "{stderr}");
-    let (code, _, stderr) = run(&["run", fib, "--invoke", "fib"]);
+    let (code, _, stderr) = run(&["run", "--invoke", "fib", fib]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("takes 1 arguments"), "{stderr}");
-    let (code, _, stderr) = run(&["run", fib, "--invoke", "nope"]);
+    let (code, _, stderr) = run(&["run", "--invoke", "nope", fib]);
     assert_eq!(code, Some(1));
     assert!(
         stderr.contains("no exported function named `nope`"),
         "{stderr}"
     );
     let hello = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/hello.wat");
-    let (code, _, stderr) = run(&["run", hello.to_str().unwrap(), "--invoke", "main"]);
+    let (code, _, stderr) = run(&["run", "--invoke", "main", hello.to_str().unwrap()]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("unknown import: `env::print`"), "{stderr}");
     assert_eq!(run(&["run"]).0, Some(2));
-    assert_eq!(run(&["run", fib, "--bogus"]).0, Some(2));
+    assert_eq!(run(&["run", "--bogus", fib]).0, Some(2));
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod multi_value;
 mod soundness;
 mod stack_overflow;
 mod traps;
+mod wasi_programs;
 
 use std::io::Read;
 use std::path::PathBuf;
