@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tarn_benches::engines::{self, Op};
 use tarn_benches::kernels::{self, Kernel};
 use tarn_benches::measure::{Contender, Runner, Settings, measure};
-use tarn_benches::{modules, report};
+use tarn_benches::{modules, report, wasi};
 
 /// Host-to-wasm calls per operation of the host-call row (the table shows one call).
 const HOST_CALLS: u32 = 10_000;
@@ -84,6 +84,12 @@ fn rows() -> Vec<Row> {
         format!("compile {} functions", modules::COMPILE_FUNCTIONS),
         compilation_contenders,
     ));
+    rows.push(Row::new("wasi hello: instantiate + _start", wasi_start_contenders));
+    rows.push(Row {
+        batch: wasi::SMALL_WRITES,
+        ..Row::new("wasi fd_write 16 B to a file", small_writes_contenders)
+    });
+    rows.push(Row::new("wasi fd_read 16 MiB file", big_read_contenders));
     rows
 }
 
@@ -146,6 +152,39 @@ fn compilation_contenders() -> Vec<Contender> {
     vec![
         Contender::with_check(Runner::Tarn, tarn_check, tarn_op),
         Contender::with_check(Runner::Wasmtime, wasmtime_check, wasmtime_op),
+    ]
+}
+
+fn wasi_start_contenders() -> Vec<Contender> {
+    let wasm = wasi::hello_wasm();
+    vec![
+        Contender::from_op(Runner::Tarn, engines::tarn::wasi_start(&wasm)),
+        Contender::from_op(Runner::Wasmtime, engines::wasmtime::wasi_start(&wasm)),
+    ]
+}
+
+fn small_writes_contenders() -> Vec<Contender> {
+    wasi_export_contenders("write_many", Some(wasi::SMALL_WRITES as i32))
+}
+
+fn big_read_contenders() -> Vec<Contender> {
+    wasi_export_contenders("read_all", None)
+}
+
+/// Each engine runs the export in its own scratch directory.
+fn wasi_export_contenders(name: &str, arg: Option<i32>) -> Vec<Contender> {
+    let wasm = wasm(wasi::IO_WAT);
+    let tarn_dir = wasi::scratch_dir("tarn");
+    let wasmtime_dir = wasi::scratch_dir("wasmtime");
+    vec![
+        Contender::from_op(
+            Runner::Tarn,
+            engines::tarn::wasi_export(&wasm, &tarn_dir, name, arg),
+        ),
+        Contender::from_op(
+            Runner::Wasmtime,
+            engines::wasmtime::wasi_export(&wasm, &wasmtime_dir, name, arg),
+        ),
     ]
 }
 

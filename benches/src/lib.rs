@@ -9,3 +9,4 @@ pub mod kernels;
 pub mod measure;
 pub mod modules;
 pub mod report;
+pub mod wasi;
