@@ -19,12 +19,6 @@ struct Cause {
     marker: &'static str,
 }
 
-const SIMD_CODEGEN: Cause = Cause {
-    reason: "SIMD code generation is not implemented yet (issue 10); the module is \
-             rejected as unsupported, and the directives that use it fail with it",
-    marker: "unsupported feature at offset",
-};
-
 const MULTI_MEMORY: Cause = Cause {
     reason: "the module declares two memories: multiple memories are Wasm 3.0 (issue 11), \
              not enabled in the Wasm 2.0 feature set",
@@ -35,73 +29,8 @@ const MULTI_MEMORY: Cause = Cause {
 /// directives, exactly how many fail, and why. The run fails when a listed file fails
 /// more or fewer directives (so the list stays true in both directions), when a failure
 /// in it lacks its cause's marker, or when a listed file is missing from the suite.
-const EXPECTED_FAILURES: &[(&str, usize, Cause)] = &[
-    ("simd/simd_address.wast", 45, SIMD_CODEGEN),
-    ("simd/simd_align.wast", 54, SIMD_CODEGEN),
-    ("simd/simd_bit_shift.wast", 213, SIMD_CODEGEN),
-    ("simd/simd_bitwise.wast", 141, SIMD_CODEGEN),
-    ("simd/simd_boolean.wast", 261, SIMD_CODEGEN),
-    ("simd/simd_const.wast", 450, SIMD_CODEGEN),
-    ("simd/simd_conversions.wast", 234, SIMD_CODEGEN),
-    ("simd/simd_f32x4.wast", 774, SIMD_CODEGEN),
-    ("simd/simd_f32x4_arith.wast", 1806, SIMD_CODEGEN),
-    ("simd/simd_f32x4_cmp.wast", 2583, SIMD_CODEGEN),
-    ("simd/simd_f32x4_pmin_pmax.wast", 3873, SIMD_CODEGEN),
-    ("simd/simd_f32x4_rounding.wast", 177, SIMD_CODEGEN),
-    ("simd/simd_f64x2.wast", 795, SIMD_CODEGEN),
-    ("simd/simd_f64x2_arith.wast", 1809, SIMD_CODEGEN),
-    ("simd/simd_f64x2_cmp.wast", 2661, SIMD_CODEGEN),
-    ("simd/simd_f64x2_pmin_pmax.wast", 3873, SIMD_CODEGEN),
-    ("simd/simd_f64x2_rounding.wast", 177, SIMD_CODEGEN),
-    ("simd/simd_i16x8_arith.wast", 183, SIMD_CODEGEN),
-    ("simd/simd_i16x8_arith2.wast", 153, SIMD_CODEGEN),
-    ("simd/simd_i16x8_cmp.wast", 435, SIMD_CODEGEN),
-    (
-        "simd/simd_i16x8_extadd_pairwise_i8x16.wast",
-        17,
-        SIMD_CODEGEN,
-    ),
-    ("simd/simd_i16x8_extmul_i8x16.wast", 105, SIMD_CODEGEN),
-    ("simd/simd_i16x8_q15mulr_sat_s.wast", 27, SIMD_CODEGEN),
-    ("simd/simd_i16x8_sat_arith.wast", 206, SIMD_CODEGEN),
-    ("simd/simd_i32x4_arith.wast", 183, SIMD_CODEGEN),
-    ("simd/simd_i32x4_arith2.wast", 123, SIMD_CODEGEN),
-    ("simd/simd_i32x4_cmp.wast", 435, SIMD_CODEGEN),
-    ("simd/simd_i32x4_dot_i16x8.wast", 29, SIMD_CODEGEN),
-    (
-        "simd/simd_i32x4_extadd_pairwise_i16x8.wast",
-        17,
-        SIMD_CODEGEN,
-    ),
-    ("simd/simd_i32x4_extmul_i16x8.wast", 105, SIMD_CODEGEN),
-    ("simd/simd_i32x4_trunc_sat_f32x4.wast", 103, SIMD_CODEGEN),
-    ("simd/simd_i32x4_trunc_sat_f64x2.wast", 103, SIMD_CODEGEN),
-    ("simd/simd_i64x2_arith.wast", 189, SIMD_CODEGEN),
-    ("simd/simd_i64x2_arith2.wast", 23, SIMD_CODEGEN),
-    ("simd/simd_i64x2_cmp.wast", 103, SIMD_CODEGEN),
-    ("simd/simd_i64x2_extmul_i32x4.wast", 105, SIMD_CODEGEN),
-    ("simd/simd_i8x16_arith.wast", 123, SIMD_CODEGEN),
-    ("simd/simd_i8x16_arith2.wast", 186, SIMD_CODEGEN),
-    ("simd/simd_i8x16_cmp.wast", 415, SIMD_CODEGEN),
-    ("simd/simd_i8x16_sat_arith.wast", 190, SIMD_CODEGEN),
-    ("simd/simd_int_to_int_extend.wast", 229, SIMD_CODEGEN),
-    ("simd/simd_lane.wast", 286, SIMD_CODEGEN),
-    ("simd/simd_load.wast", 31, SIMD_CODEGEN),
-    ("simd/simd_load16_lane.wast", 33, SIMD_CODEGEN),
-    ("simd/simd_load32_lane.wast", 21, SIMD_CODEGEN),
-    ("simd/simd_load64_lane.wast", 13, SIMD_CODEGEN),
-    ("simd/simd_load8_lane.wast", 49, SIMD_CODEGEN),
-    ("simd/simd_load_extend.wast", 86, SIMD_CODEGEN),
-    ("simd/simd_load_splat.wast", 114, SIMD_CODEGEN),
-    ("simd/simd_load_zero.wast", 29, SIMD_CODEGEN),
-    ("simd/simd_memory-multi.wast", 1, MULTI_MEMORY),
-    ("simd/simd_splat.wast", 162, SIMD_CODEGEN),
-    ("simd/simd_store.wast", 19, SIMD_CODEGEN),
-    ("simd/simd_store16_lane.wast", 33, SIMD_CODEGEN),
-    ("simd/simd_store32_lane.wast", 21, SIMD_CODEGEN),
-    ("simd/simd_store64_lane.wast", 13, SIMD_CODEGEN),
-    ("simd/simd_store8_lane.wast", 49, SIMD_CODEGEN),
-];
+const EXPECTED_FAILURES: &[(&str, usize, Cause)] =
+    &[("simd/simd_memory-multi.wast", 1, MULTI_MEMORY)];
 
 fn expected_failure(label: &str) -> Option<&'static (&'static str, usize, Cause)> {
     EXPECTED_FAILURES.iter().find(|(name, ..)| *name == label)

@@ -24,19 +24,19 @@ pub struct Proposals {
     pub bulk_memory: bool,
     /// `funcref`/`externref` values, several tables, `table.*` instructions.
     pub reference_types: bool,
-    /// 128-bit SIMD. Tarn validates it but does not generate code for it.
+    /// 128-bit SIMD.
     pub simd: bool,
 }
 
 impl Proposals {
-    /// The scalar subset of Wasm 2.0 that Tarn compiles.
+    /// Wasm 2.0, all of which Tarn compiles.
     pub const TARN: Proposals = Proposals {
         sign_extension: true,
         saturating_float_to_int: true,
         multi_value: true,
         bulk_memory: true,
         reference_types: true,
-        simd: false,
+        simd: true,
     };
 }
 

@@ -34,11 +34,7 @@ pub use artifacts::CompiledModule;
 pub use compiler::Compiler;
 pub use isa::OptLevel;
 
-/// The feature an `Unsupported` compile error names for a SIMD operator: the one part of
-/// the Wasm 2.0 feature set that validates but is not compiled yet.
-pub const SIMD_FEATURE: &str = "SIMD";
-
 /// Every feature of the default (Wasm 2.0) feature set that validates but does not
 /// compile: a module that passes validation fails `Module::new` only with an
-/// `Unsupported` error naming one of these.
-pub const UNSUPPORTED_WASM2_FEATURES: &[&str] = &[SIMD_FEATURE];
+/// `Unsupported` error naming one of these. Empty: all of Wasm 2.0 compiles.
+pub const UNSUPPORTED_WASM2_FEATURES: &[&str] = &[];

@@ -11,6 +11,8 @@ mod dispatch;
 mod interrupts;
 mod memory;
 mod numeric;
+mod simd;
+mod simd_dispatch;
 mod stack;
 mod table;
 mod variable;

@@ -20,14 +20,14 @@ pub struct WasmiInstance {
     fuel: Fuel,
 }
 
-/// wasmi configured for the scalar Wasm 2.0 subset Tarn compiles, metering fuel when Tarn
+/// wasmi configured for the Wasm 2.0 Tarn compiles, metering fuel when Tarn
 /// does, so that running out of fuel is only ever excused when both engines ran out.
 fn engine(fuel: Fuel) -> &'static Engine {
     static ENGINES: OnceLock<[Engine; 2]> = OnceLock::new();
     let engines = ENGINES.get_or_init(|| {
         [Fuel::Unmetered, Fuel::Metered].map(|fuel| {
             let mut config = wasmi::Config::default();
-            config.wasm_simd(false).wasm_relaxed_simd(false);
+            config.wasm_simd(true).wasm_relaxed_simd(false);
             config.wasm_tail_call(false).wasm_extended_const(false);
             config.wasm_multi_memory(false);
             config

@@ -190,6 +190,7 @@ impl FuncTranslator<'_, '_> {
             O::I64ReinterpretF64 => self.reinterpret(I64),
             O::F32ReinterpretI32 => self.reinterpret(F32),
             O::F64ReinterpretI64 => self.reinterpret(F64),
+            _ if self.translate_simd_operator(op, offset)? => {}
             _ => return Err(unsupported(op, offset)),
         }
         Ok(())
@@ -224,7 +225,7 @@ fn fuel_cost(op: &Operator<'_>) -> i64 {
 /// Operators of proposals beyond scalar Wasm 2.0 (SIMD, threads, tail calls, GC, ...).
 fn unsupported(op: &Operator<'_>, offset: usize) -> CompileError {
     let feature = if is_simd(op) {
-        crate::SIMD_FEATURE
+        "SIMD"
     } else {
         "operators beyond WebAssembly 2.0"
     };

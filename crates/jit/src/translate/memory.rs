@@ -12,7 +12,7 @@ use super::FuncTranslator;
 
 /// Flags of a wasm load or store: little-endian, possibly unaligned, and a recorded trap
 /// site, since a guard-page fault is how out-of-bounds accesses trap.
-fn heap_flags() -> MemFlagsData {
+pub(crate) fn heap_flags() -> MemFlagsData {
     MemFlagsData::new()
         .with_endianness(Endianness::Little)
         .with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
@@ -21,7 +21,7 @@ fn heap_flags() -> MemFlagsData {
 impl FuncTranslator<'_, '_> {
     /// Pops the index and returns the address of the access with its static offset folded
     /// in, emitting an explicit bounds check when the guard region does not cover it.
-    fn heap_address(
+    pub(crate) fn heap_address(
         &mut self,
         memarg: &MemArg,
         width: u8,

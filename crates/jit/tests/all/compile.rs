@@ -143,19 +143,14 @@ fn a_standalone_host_trampoline_needs_no_relocation() {
 }
 
 #[test]
-fn v128_locals_compile_but_simd_operators_are_unsupported() {
+fn v128_locals_and_simd_operators_compile() {
     compile(r#"(module (func (local v128)))"#).unwrap();
-    let err = compile(r#"(module (func (result v128) v128.const i64x2 0 0))"#).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CompileError::Unsupported {
-                feature: "SIMD",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    compile(
+        r#"(module (func (param v128 v128) (result v128)
+             (i32x4.add (local.get 0) (v128.const i64x2 1 2))
+             (local.get 1) (i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31)))"#,
+    )
+    .unwrap();
 }
 
 #[test]
