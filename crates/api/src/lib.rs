@@ -63,4 +63,4 @@ pub use table::Table;
 pub use types::{
     ExternType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType,
 };
-pub use values::{ExternRef, Val};
+pub use values::{ExternRef, V128, Val};

@@ -199,3 +199,43 @@ impl ExternRef {
         store.opaque().extern_ref_data(self.0)
     }
 }
+
+/// A 128-bit SIMD value (`v128`), for typed calls and host functions: its bits, lane 0 in
+/// the least significant bytes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct V128(u128);
+
+impl V128 {
+    /// The vector with these bits.
+    pub const fn from_bits(bits: u128) -> Self {
+        Self(bits)
+    }
+
+    /// The vector's bits.
+    pub const fn as_u128(self) -> u128 {
+        self.0
+    }
+
+    /// The vector's 16 bytes, lane 0 first.
+    pub const fn to_le_bytes(self) -> [u8; 16] {
+        self.0.to_le_bytes()
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(bits: u128) -> Self {
+        Self(bits)
+    }
+}
+
+impl From<V128> for u128 {
+    fn from(v: V128) -> u128 {
+        v.0
+    }
+}
+
+impl From<V128> for Val {
+    fn from(v: V128) -> Val {
+        Val::V128(v.0)
+    }
+}

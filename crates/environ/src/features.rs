@@ -21,6 +21,8 @@ pub struct Features {
     pub reference_types: bool,
     /// 128-bit SIMD.
     pub simd: bool,
+    /// Relaxed SIMD (Wasm 3.0): operators whose results may depend on the host.
+    pub relaxed_simd: bool,
 }
 
 impl Features {
@@ -33,6 +35,7 @@ impl Features {
         bulk_memory: true,
         reference_types: true,
         simd: true,
+        relaxed_simd: false,
     };
 
     /// The Wasm 1.0 (MVP) feature set: only mutable globals beyond the MVP.
@@ -44,6 +47,7 @@ impl Features {
         bulk_memory: false,
         reference_types: false,
         simd: false,
+        relaxed_simd: false,
     };
 
     /// The equivalent wasmparser feature flags.
@@ -58,6 +62,7 @@ impl Features {
             (self.bulk_memory, W::BULK_MEMORY),
             (self.reference_types, W::REFERENCE_TYPES),
             (self.simd, W::SIMD),
+            (self.relaxed_simd, W::RELAXED_SIMD),
         ];
         for (enabled, flag) in pairs {
             flags.set(flag, enabled);

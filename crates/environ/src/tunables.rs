@@ -22,6 +22,12 @@ pub struct Tunables {
     pub epoch_interruption: bool,
     /// Whether funcref tables are filled lazily, on first access.
     pub table_lazy_init: bool,
+    /// Whether every float operation that can produce a NaN produces the canonical one,
+    /// so results are bit-identical on every host.
+    pub nan_canonicalization: bool,
+    /// Whether relaxed SIMD operators compute the same result on every host (otherwise
+    /// they may use the host's fastest instruction, such as a fused multiply-add).
+    pub relaxed_simd_deterministic: bool,
 }
 
 impl Tunables {
@@ -36,6 +42,8 @@ impl Tunables {
                 consume_fuel: false,
                 epoch_interruption: false,
                 table_lazy_init: true,
+                nan_canonicalization: false,
+                relaxed_simd_deterministic: false,
             }
         } else {
             Self {
@@ -46,6 +54,8 @@ impl Tunables {
                 consume_fuel: false,
                 epoch_interruption: false,
                 table_lazy_init: true,
+                nan_canonicalization: false,
+                relaxed_simd_deterministic: false,
             }
         }
     }

@@ -41,8 +41,23 @@ impl Compiler {
     ///
     /// [`CompileError::Codegen`] if Cranelift does not support the host.
     pub fn new(tunables: Tunables, opt: OptLevel) -> Result<Self, CompileError> {
+        Self::new_with_isa_flags(tunables, opt, &[])
+    }
+
+    /// A compiler for the host with some of Cranelift's ISA flags overridden, such as
+    /// `("has_sse41", "false")` to generate code for a smaller CPU baseline than the
+    /// host's (what tests of the fallback paths use).
+    ///
+    /// # Errors
+    ///
+    /// As [`Compiler::new`], and for a flag Cranelift does not know.
+    pub fn new_with_isa_flags(
+        tunables: Tunables,
+        opt: OptLevel,
+        isa_flags: &[(&str, &str)],
+    ) -> Result<Self, CompileError> {
         Ok(Self {
-            isa: host_isa(opt)?,
+            isa: host_isa(opt, isa_flags)?,
             tunables,
             parallel: true,
         })

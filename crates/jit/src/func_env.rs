@@ -24,8 +24,11 @@ pub(crate) struct FuncEnv<'m> {
     pub(crate) ptr: Type,
     /// The host's C calling convention, used by the array ABI and the builtins.
     pub(crate) host_call_conv: CallConv,
-    /// Whether floats are rounded in hardware rather than through builtins.
+    /// Whether floats are rounded in hardware rather than through builtins. On x86-64
+    /// this is SSE4.1, which is also what SIMD needs: without it SIMD is unsupported.
     pub(crate) native_rounding: bool,
+    /// Whether the host has a fused multiply-add.
+    pub(crate) native_fma: bool,
     /// What `FunctionBuilder::finalize` needs to know about the target.
     pub(crate) frontend_config: TargetFrontendConfig,
 }
@@ -46,6 +49,7 @@ impl<'m> FuncEnv<'m> {
             ptr,
             host_call_conv: isa.default_call_conv(),
             native_rounding: crate::isa::has_native_rounding(isa),
+            native_fma: isa.has_native_fma(),
             frontend_config: isa.frontend_config(),
         }
     }

@@ -41,7 +41,10 @@ impl OptLevel {
 /// # Errors
 ///
 /// [`CompileError::Codegen`] if the host is not supported by Cranelift.
-pub(crate) fn host_isa(opt: OptLevel) -> Result<OwnedTargetIsa, CompileError> {
+pub(crate) fn host_isa(
+    opt: OptLevel,
+    isa_flags: &[(&str, &str)],
+) -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
     let verifier = if cfg!(debug_assertions) {
         "true"
@@ -62,7 +65,12 @@ pub(crate) fn host_isa(opt: OptLevel) -> Result<OwnedTargetIsa, CompileError> {
             .set(name, value)
             .map_err(|e| codegen_error(e.to_string()))?;
     }
-    let builder = cranelift_native::builder().map_err(|e| codegen_error(e.to_string()))?;
+    let mut builder = cranelift_native::builder().map_err(|e| codegen_error(e.to_string()))?;
+    for (name, value) in isa_flags {
+        builder
+            .set(name, value)
+            .map_err(|e| codegen_error(format!("ISA flag {name}={value}: {e}")))?;
+    }
     builder
         .finish(settings::Flags::new(flags))
         .map_err(|e| codegen_error(e.to_string()))
@@ -88,7 +96,7 @@ mod tests {
 
     #[test]
     fn host_isa_keeps_frame_pointers_probes_large_frames_and_verifies_in_debug_builds() {
-        let isa = host_isa(OptLevel::SpeedAndSize).unwrap();
+        let isa = host_isa(OptLevel::SpeedAndSize, &[]).unwrap();
         let flags = isa.flags();
         assert!(flags.preserve_frame_pointers());
         assert_eq!(flags.enable_verifier(), cfg!(debug_assertions));
@@ -103,7 +111,7 @@ mod tests {
     #[test]
     fn every_opt_level_is_a_valid_setting() {
         for opt in [OptLevel::None, OptLevel::Speed, OptLevel::SpeedAndSize] {
-            host_isa(opt).unwrap();
+            host_isa(opt, &[]).unwrap();
         }
     }
 }

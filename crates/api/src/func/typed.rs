@@ -45,6 +45,7 @@ wasm_ty! {
     f32 => F32, |v| ValRaw::f32(v.to_bits()), |r| f32::from_bits(r.get_f32());
     f64 => F64, |v| ValRaw::f64(v.to_bits()), |r| f64::from_bits(r.get_f64());
     u128 => V128, |v| ValRaw::v128(v), |r| r.get_v128();
+    crate::V128 => V128, |v| ValRaw::v128(v.as_u128()), |r| crate::V128::from_bits(r.get_v128());
 }
 
 /// A list of WebAssembly values as a Rust tuple of up to 20 (or a single [`WasmTy`], or

@@ -140,17 +140,17 @@ impl FuncTranslator<'_, '_> {
             // Float arithmetic.
             O::F32Abs | O::F64Abs => self.unary(|b, x| b.fabs(x)),
             O::F32Neg | O::F64Neg => self.unary(|b, x| b.fneg(x)),
-            O::F32Sqrt | O::F64Sqrt => self.unary(|b, x| b.sqrt(x)),
+            O::F32Sqrt | O::F64Sqrt => self.float_unary(|b, x| b.sqrt(x)),
             O::F32Ceil | O::F64Ceil => self.round(Rounding::Ceil),
             O::F32Floor | O::F64Floor => self.round(Rounding::Floor),
             O::F32Trunc | O::F64Trunc => self.round(Rounding::Trunc),
             O::F32Nearest | O::F64Nearest => self.round(Rounding::Nearest),
-            O::F32Add | O::F64Add => self.binary(|b, x, y| b.fadd(x, y)),
-            O::F32Sub | O::F64Sub => self.binary(|b, x, y| b.fsub(x, y)),
-            O::F32Mul | O::F64Mul => self.binary(|b, x, y| b.fmul(x, y)),
-            O::F32Div | O::F64Div => self.binary(|b, x, y| b.fdiv(x, y)),
-            O::F32Min | O::F64Min => self.binary(|b, x, y| b.fmin(x, y)),
-            O::F32Max | O::F64Max => self.binary(|b, x, y| b.fmax(x, y)),
+            O::F32Add | O::F64Add => self.float_binary(|b, x, y| b.fadd(x, y)),
+            O::F32Sub | O::F64Sub => self.float_binary(|b, x, y| b.fsub(x, y)),
+            O::F32Mul | O::F64Mul => self.float_binary(|b, x, y| b.fmul(x, y)),
+            O::F32Div | O::F64Div => self.float_binary(|b, x, y| b.fdiv(x, y)),
+            O::F32Min | O::F64Min => self.float_binary(|b, x, y| b.fmin(x, y)),
+            O::F32Max | O::F64Max => self.float_binary(|b, x, y| b.fmax(x, y)),
             O::F32Copysign | O::F64Copysign => self.binary(|b, x, y| b.fcopysign(x, y)),
             // Integer conversions.
             O::I32WrapI64 => self.unary(|b, x| b.ireduce(I32, x)),
@@ -183,8 +183,8 @@ impl FuncTranslator<'_, '_> {
             O::F32ConvertI32U | O::F32ConvertI64U => self.unary(|b, x| b.fcvt_from_uint(F32, x)),
             O::F64ConvertI32S | O::F64ConvertI64S => self.unary(|b, x| b.fcvt_from_sint(F64, x)),
             O::F64ConvertI32U | O::F64ConvertI64U => self.unary(|b, x| b.fcvt_from_uint(F64, x)),
-            O::F32DemoteF64 => self.unary(|b, x| b.fdemote(F32, x)),
-            O::F64PromoteF32 => self.unary(|b, x| b.fpromote(F64, x)),
+            O::F32DemoteF64 => self.float_unary(|b, x| b.fdemote(F32, x)),
+            O::F64PromoteF32 => self.float_unary(|b, x| b.fpromote(F64, x)),
             // Reinterpretations.
             O::I32ReinterpretF32 => self.reinterpret(I32),
             O::I64ReinterpretF64 => self.reinterpret(I64),
@@ -236,7 +236,7 @@ fn unsupported(op: &Operator<'_>, offset: usize) -> CompileError {
 macro_rules! define_is_simd {
     ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         /// Whether an operator belongs to the SIMD proposals.
-        fn is_simd(op: &Operator<'_>) -> bool {
+        pub(crate) fn is_simd(op: &Operator<'_>) -> bool {
             matches!(op, $(Operator::$op { .. })|*)
         }
     };

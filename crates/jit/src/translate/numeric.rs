@@ -50,6 +50,66 @@ impl FuncTranslator<'_, '_> {
         self.push(v);
     }
 
+    /// Replaces the top float `x` with `f(x)`, canonicalising a NaN result when the engine
+    /// asks for it.
+    pub(crate) fn float_unary(&mut self, f: impl FnOnce(FuncInstBuilder<'_, '_>, Value) -> Value) {
+        self.unary(f);
+        self.canonicalize_top();
+    }
+
+    /// Replaces the top two floats `x, y` with `f(x, y)`, canonicalising a NaN result when
+    /// the engine asks for it.
+    pub(crate) fn float_binary(
+        &mut self,
+        f: impl FnOnce(FuncInstBuilder<'_, '_>, Value, Value) -> Value,
+    ) {
+        self.binary(f);
+        self.canonicalize_top();
+    }
+
+    /// With NaN canonicalisation on, replaces a NaN on top of the stack (a scalar float,
+    /// or a `v128` of shape `shape`'s float lanes) with the canonical NaN.
+    pub(crate) fn canonicalize_top(&mut self) {
+        if !self.env.tunables.nan_canonicalization {
+            return;
+        }
+        let v = self.pop();
+        let v = self.canonicalize_nan(v);
+        self.push(v);
+    }
+
+    /// `v` with every NaN lane replaced by the canonical (positive, quiet, zero payload)
+    /// NaN of its type.
+    pub(crate) fn canonicalize_nan(&mut self, v: Value) -> Value {
+        let ty = self.builder.func.dfg.value_type(v);
+        let is_nan = self.builder.ins().fcmp(FloatCC::Unordered, v, v);
+        if ty.is_vector() {
+            let canonical = match ty.lane_type() {
+                types::F32 => self.builder.ins().f32const(f32::from_bits(0x7fc0_0000)),
+                _ => self
+                    .builder
+                    .ins()
+                    .f64const(f64::from_bits(0x7ff8_0000_0000_0000)),
+            };
+            let canonical = self.builder.ins().splat(ty, canonical);
+            let mask = self.builder.ins().bitcast(
+                ty,
+                MemFlagsData::new().with_endianness(cranelift_codegen::ir::Endianness::Little),
+                is_nan,
+            );
+            self.builder.ins().bitselect(mask, canonical, v)
+        } else {
+            let canonical = if ty == types::F32 {
+                self.builder.ins().f32const(f32::from_bits(0x7fc0_0000))
+            } else {
+                self.builder
+                    .ins()
+                    .f64const(f64::from_bits(0x7ff8_0000_0000_0000))
+            };
+            self.builder.ins().select(is_nan, canonical, v)
+        }
+    }
+
     /// A Cranelift boolean (`i8`) as a wasm `i32`.
     fn push_bool(&mut self, flag: Value) {
         let v = self.builder.ins().uextend(types::I32, flag);
@@ -122,5 +182,6 @@ impl FuncTranslator<'_, '_> {
                 .expect("rounding builtins return a value")
         };
         self.push(v);
+        self.canonicalize_top();
     }
 }

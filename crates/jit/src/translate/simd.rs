@@ -93,6 +93,38 @@ impl FuncTranslator<'_, '_> {
         self.push_vector(v);
     }
 
+    /// [`Self::vector_unary`] for a float result, canonicalising NaN lanes when asked.
+    pub(crate) fn vector_float_unary(
+        &mut self,
+        ty: Type,
+        f: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value,
+    ) {
+        let x = self.pop_vector(ty);
+        let v = f(&mut self.builder, x);
+        self.push_float_vector(v);
+    }
+
+    /// [`Self::vector_binary`] for a float result, canonicalising NaN lanes when asked.
+    pub(crate) fn vector_float_binary(
+        &mut self,
+        ty: Type,
+        f: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value,
+    ) {
+        let y = self.pop_vector(ty);
+        let x = self.pop_vector(ty);
+        let v = f(&mut self.builder, x, y);
+        self.push_float_vector(v);
+    }
+
+    fn push_float_vector(&mut self, v: Value) {
+        let v = if self.env.tunables.nan_canonicalization {
+            self.canonicalize_nan(v)
+        } else {
+            v
+        };
+        self.push_vector(v);
+    }
+
     /// Replaces the top three `v128`s `x, y, z` with `f(x, y, z)`, working on shape `ty`.
     pub(crate) fn vector_ternary(
         &mut self,
@@ -298,18 +330,27 @@ impl FuncTranslator<'_, '_> {
         });
     }
 
-    /// `relaxed_madd` (`x * y + z`) and `relaxed_nmadd` (`-(x * y) + z`), deterministically
-    /// unfused, so every host computes the same bits.
+    /// `relaxed_madd` (`x * y + z`) and `relaxed_nmadd` (`-(x * y) + z`): fused where the
+    /// host has a fused multiply-add and results need not be deterministic, unfused (the
+    /// same bits on every host) otherwise.
     pub(crate) fn multiply_add(&mut self, ty: Type, negate: bool) {
-        self.vector_ternary(ty, |b, x, y, z| {
-            let product = b.ins().fmul(x, y);
-            let product = if negate {
-                b.ins().fneg(product)
-            } else {
-                product
-            };
-            b.ins().fadd(product, z)
-        });
+        let fused = self.env.native_fma && !self.env.tunables.relaxed_simd_deterministic;
+        let z = self.pop_vector(ty);
+        let y = self.pop_vector(ty);
+        let x = self.pop_vector(ty);
+        // -(x * y) is exactly (-x) * y.
+        let x = if negate {
+            self.builder.ins().fneg(x)
+        } else {
+            x
+        };
+        let v = if fused {
+            self.builder.ins().fma(x, y, z)
+        } else {
+            let product = self.builder.ins().fmul(x, y);
+            self.builder.ins().fadd(product, z)
+        };
+        self.push_float_vector(v);
     }
 
     /// Vector loads of all 16 bytes.

@@ -19,6 +19,12 @@ impl FuncTranslator<'_, '_> {
         offset: usize,
     ) -> Result<bool, CompileError> {
         use Operator as O;
+        if !self.env.native_rounding && super::dispatch::is_simd(op) {
+            return Err(CompileError::Unsupported {
+                feature: crate::SIMD_WITHOUT_SSE41,
+                offset,
+            });
+        }
         match op {
             O::V128Load { memarg } => self.vector_load(memarg, offset)?,
             O::V128Load8x8S { memarg } => self.vector_load_partial(
@@ -304,17 +310,17 @@ impl FuncTranslator<'_, '_> {
             O::I32x4DotI16x8S => self.dot(I16X8),
             O::I16x8RelaxedDotI8x16I7x16S => self.dot(I8X16),
             O::I32x4RelaxedDotI8x16I7x16AddS => self.dot_add(),
-            O::F32x4Ceil => self.vector_unary(F32X4, |b, x| b.ins().ceil(x)),
-            O::F32x4Floor => self.vector_unary(F32X4, |b, x| b.ins().floor(x)),
-            O::F32x4Trunc => self.vector_unary(F32X4, |b, x| b.ins().trunc(x)),
-            O::F32x4Nearest => self.vector_unary(F32X4, |b, x| b.ins().nearest(x)),
+            O::F32x4Ceil => self.vector_float_unary(F32X4, |b, x| b.ins().ceil(x)),
+            O::F32x4Floor => self.vector_float_unary(F32X4, |b, x| b.ins().floor(x)),
+            O::F32x4Trunc => self.vector_float_unary(F32X4, |b, x| b.ins().trunc(x)),
+            O::F32x4Nearest => self.vector_float_unary(F32X4, |b, x| b.ins().nearest(x)),
             O::F32x4Abs => self.vector_unary(F32X4, |b, x| b.ins().fabs(x)),
             O::F32x4Neg => self.vector_unary(F32X4, |b, x| b.ins().fneg(x)),
-            O::F32x4Sqrt => self.vector_unary(F32X4, |b, x| b.ins().sqrt(x)),
-            O::F32x4Add => self.vector_binary(F32X4, |b, x, y| b.ins().fadd(x, y)),
-            O::F32x4Sub => self.vector_binary(F32X4, |b, x, y| b.ins().fsub(x, y)),
-            O::F32x4Mul => self.vector_binary(F32X4, |b, x, y| b.ins().fmul(x, y)),
-            O::F32x4Div => self.vector_binary(F32X4, |b, x, y| b.ins().fdiv(x, y)),
+            O::F32x4Sqrt => self.vector_float_unary(F32X4, |b, x| b.ins().sqrt(x)),
+            O::F32x4Add => self.vector_float_binary(F32X4, |b, x, y| b.ins().fadd(x, y)),
+            O::F32x4Sub => self.vector_float_binary(F32X4, |b, x, y| b.ins().fsub(x, y)),
+            O::F32x4Mul => self.vector_float_binary(F32X4, |b, x, y| b.ins().fmul(x, y)),
+            O::F32x4Div => self.vector_float_binary(F32X4, |b, x, y| b.ins().fdiv(x, y)),
             O::F32x4Min | O::F32x4RelaxedMin => {
                 self.vector_binary(F32X4, |b, x, y| b.ins().fmin(x, y))
             }
@@ -325,17 +331,17 @@ impl FuncTranslator<'_, '_> {
             O::F32x4PMax => self.pseudo_min_max(F32X4, true),
             O::F32x4RelaxedMadd => self.multiply_add(F32X4, false),
             O::F32x4RelaxedNmadd => self.multiply_add(F32X4, true),
-            O::F64x2Ceil => self.vector_unary(F64X2, |b, x| b.ins().ceil(x)),
-            O::F64x2Floor => self.vector_unary(F64X2, |b, x| b.ins().floor(x)),
-            O::F64x2Trunc => self.vector_unary(F64X2, |b, x| b.ins().trunc(x)),
-            O::F64x2Nearest => self.vector_unary(F64X2, |b, x| b.ins().nearest(x)),
+            O::F64x2Ceil => self.vector_float_unary(F64X2, |b, x| b.ins().ceil(x)),
+            O::F64x2Floor => self.vector_float_unary(F64X2, |b, x| b.ins().floor(x)),
+            O::F64x2Trunc => self.vector_float_unary(F64X2, |b, x| b.ins().trunc(x)),
+            O::F64x2Nearest => self.vector_float_unary(F64X2, |b, x| b.ins().nearest(x)),
             O::F64x2Abs => self.vector_unary(F64X2, |b, x| b.ins().fabs(x)),
             O::F64x2Neg => self.vector_unary(F64X2, |b, x| b.ins().fneg(x)),
-            O::F64x2Sqrt => self.vector_unary(F64X2, |b, x| b.ins().sqrt(x)),
-            O::F64x2Add => self.vector_binary(F64X2, |b, x, y| b.ins().fadd(x, y)),
-            O::F64x2Sub => self.vector_binary(F64X2, |b, x, y| b.ins().fsub(x, y)),
-            O::F64x2Mul => self.vector_binary(F64X2, |b, x, y| b.ins().fmul(x, y)),
-            O::F64x2Div => self.vector_binary(F64X2, |b, x, y| b.ins().fdiv(x, y)),
+            O::F64x2Sqrt => self.vector_float_unary(F64X2, |b, x| b.ins().sqrt(x)),
+            O::F64x2Add => self.vector_float_binary(F64X2, |b, x, y| b.ins().fadd(x, y)),
+            O::F64x2Sub => self.vector_float_binary(F64X2, |b, x, y| b.ins().fsub(x, y)),
+            O::F64x2Mul => self.vector_float_binary(F64X2, |b, x, y| b.ins().fmul(x, y)),
+            O::F64x2Div => self.vector_float_binary(F64X2, |b, x, y| b.ins().fdiv(x, y)),
             O::F64x2Min | O::F64x2RelaxedMin => {
                 self.vector_binary(F64X2, |b, x, y| b.ins().fmin(x, y))
             }
@@ -366,8 +372,10 @@ impl FuncTranslator<'_, '_> {
             }
             O::F64x2ConvertLowI32x4S => self.convert_low_i32x4(true),
             O::F64x2ConvertLowI32x4U => self.convert_low_i32x4(false),
-            O::F32x4DemoteF64x2Zero => self.vector_unary(F64X2, |b, x| b.ins().fvdemote(x)),
-            O::F64x2PromoteLowF32x4 => self.vector_unary(F32X4, |b, x| b.ins().fvpromote_low(x)),
+            O::F32x4DemoteF64x2Zero => self.vector_float_unary(F64X2, |b, x| b.ins().fvdemote(x)),
+            O::F64x2PromoteLowF32x4 => {
+                self.vector_float_unary(F32X4, |b, x| b.ins().fvpromote_low(x))
+            }
             _ => return Ok(false),
         }
         Ok(true)

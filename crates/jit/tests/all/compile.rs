@@ -205,3 +205,35 @@ fn functions_with_more_results_than_return_registers_compile() {
     .unwrap();
     assert_eq!(m.info.functions.len(), 2);
 }
+
+#[test]
+fn simd_on_a_host_without_sse41_is_a_clear_error_and_scalar_rounding_still_compiles() {
+    let compile_without_sse41 = |wat: &str| {
+        let wasm = wat::parse_str(wat).unwrap();
+        let translation = environ::translate_module(&wasm, environ::Features::default())?;
+        tarn_jit::Compiler::new_with_isa_flags(
+            Tunables::default(),
+            tarn_jit::OptLevel::Speed,
+            &[("has_sse41", "false")],
+        )?
+        .compile_module(translation)
+    };
+    let Err(err) = compile_without_sse41(r#"(module (func (result v128) v128.const i64x2 0 0))"#)
+    else {
+        panic!("SIMD compiled without SSE4.1");
+    };
+    assert!(
+        matches!(
+            err,
+            CompileError::Unsupported {
+                feature: tarn_jit::SIMD_WITHOUT_SSE41,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    compile_without_sse41(
+        r#"(module (func (param f64) (result f64) (f64.nearest (local.get 0))))"#,
+    )
+    .unwrap();
+}
