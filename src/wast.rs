@@ -6,7 +6,8 @@ const HELP: &str = "\
 Usage: tarn wast FILE...
 
 Runs each .wast script with a fresh store and `spectest` module, prints its passed and
-failed directive counts and every failure, and exits with status 1 if any directive failed.";
+failed directive counts and every failure, and exits with status 1 if any directive failed.
+Every proposal Tarn implements is enabled: Wasm 2.0 and relaxed SIMD.";
 
 /// Runs the command with the arguments after `wast`.
 pub(crate) fn main(args: &[String]) -> ExitCode {
@@ -18,7 +19,8 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
         println!("{HELP}");
         return ExitCode::SUCCESS;
     }
-    let config = tarn::Config::new();
+    let mut config = tarn::Config::new();
+    config.wasm_relaxed_simd(true);
     let (mut passed, mut failed) = (0, 0);
     for file in args {
         let source = match std::fs::read_to_string(file) {

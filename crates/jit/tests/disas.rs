@@ -5,7 +5,8 @@
 //! The expected text is for a 64-bit host with the System V calling convention (builtin
 //! signatures show it). Tunables start from `Tunables::default()`; a line `;;! option` at
 //! the top of a file changes one: `consume_fuel`, `epoch_interruption`,
-//! `explicit_bounds_checks` (no signal-based traps) or `eager_tables` (no lazy init).
+//! `explicit_bounds_checks` (no signal-based traps), `eager_tables` (no lazy init),
+//! `nan_canonicalization` or `relaxed_simd_deterministic`. Relaxed SIMD is accepted.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,6 +84,8 @@ fn tunables_of(input: &str) -> Result<Tunables, Box<dyn std::error::Error>> {
             "epoch_interruption" => tunables.epoch_interruption = true,
             "explicit_bounds_checks" => tunables.signals_based_traps = false,
             "eager_tables" => tunables.table_lazy_init = false,
+            "nan_canonicalization" => tunables.nan_canonicalization = true,
+            "relaxed_simd_deterministic" => tunables.relaxed_simd_deterministic = true,
             other => return Err(format!("unknown option `{other}`").into()),
         }
     }
@@ -92,7 +95,11 @@ fn tunables_of(input: &str) -> Result<Tunables, Box<dyn std::error::Error>> {
 /// The CLIF of every defined function of a module, one after another.
 fn clif_of(input: &str, tunables: Tunables) -> Result<String, Box<dyn std::error::Error>> {
     let wasm = wat::parse_str(input)?;
-    let translation = translate_module(&wasm, Features::default())?;
+    let features = Features {
+        relaxed_simd: true,
+        ..Features::default()
+    };
+    let translation = translate_module(&wasm, features)?;
     let compiler = Compiler::new(tunables, OptLevel::None)?;
     let mut out = String::new();
     for i in 0..translation.function_bodies.len() {
