@@ -1,4 +1,5 @@
-//! The memory-access oracle: generated loads, stores, `memory.fill` and `memory.copy` at
+//! The memory-access oracle: generated loads, stores (scalar and SIMD: full, lane, splat,
+//! zero-extending and widening), `memory.fill` and `memory.copy` at
 //! addresses near the memory's end, under every bounds-check strategy Tarn has (guard
 //! pages, explicit checks, a small reservation that moves on growth). Each must trap
 //! exactly when address + offset + width exceeds the memory's size, which the oracle
@@ -34,6 +35,9 @@ pub fn memory_accesses(data: &[u8]) -> Verdict {
     let instance = Instance::new(&mut store, &module, &[]).expect("nothing can trap");
     let memory = instance.get_memory(&mut store, "memory").expect("exported");
     let mut model = vec![0u8; (plan.minimum as usize) << 16];
+    if let Some((at, bytes)) = plan.initial_bytes() {
+        model[at as usize..][..bytes.len()].copy_from_slice(&bytes);
+    }
     for (index, step) in plan.steps.iter().enumerate() {
         let context = format!("{config:?}, step {index} {step:?} of {plan:?}");
         let expected = expect(&plan, &mut model, *step);
@@ -76,14 +80,20 @@ fn expect(plan: &Plan, model: &mut Vec<u8>, step: Step) -> StepResult {
             }
             let range = start as usize..start as usize + usize::from(kind.width);
             if kind.store {
-                model[range.clone()].copy_from_slice(&value.to_le_bytes()[..range.len()]);
+                // Stores write the value's bytes, repeated when wider (a SIMD splat).
+                let bytes = value.to_le_bytes();
+                for (i, slot) in model[range].iter_mut().enumerate() {
+                    *slot = bytes[i % 8];
+                }
                 return Ok(0);
             }
+            let returned =
+                &model[range][usize::from(kind.value_at)..][..usize::from(kind.value_width)];
             let mut bytes = [0u8; 8];
-            bytes[..range.len()].copy_from_slice(&model[range]);
+            bytes[..returned.len()].copy_from_slice(returned);
             Ok(extend(
                 u64::from_le_bytes(bytes),
-                kind.width,
+                kind.value_width,
                 kind.signed,
                 kind.bits,
             ))

@@ -20,6 +20,12 @@ pub(super) struct AccessKind {
     pub(super) convert: &'static str,
     /// Whether this is a store.
     pub(super) store: bool,
+    /// Text after the memarg: the lane index of a lane load or store.
+    pub(super) lane: &'static str,
+    /// Where, in the bytes accessed, the bytes a load returns start.
+    pub(super) value_at: u8,
+    /// How many bytes a load returns (a SIMD load may read more than it returns).
+    pub(super) value_width: u8,
 }
 
 const fn kind(
@@ -37,11 +43,53 @@ const fn kind(
         bits,
         convert,
         store,
+        lane: "",
+        value_at: 0,
+        value_width: width,
     }
 }
 
-/// Every scalar load and store.
-pub(super) const KINDS: [AccessKind; 23] = [
+/// A SIMD load: `width` bytes accessed, `value_width` of them (from `value_at`) returned.
+const fn simd_load(
+    op: &'static str,
+    lane: &'static str,
+    width: u8,
+    convert: &'static str,
+    value_at: u8,
+    value_width: u8,
+    signed: bool,
+) -> AccessKind {
+    AccessKind {
+        op,
+        width,
+        signed,
+        bits: if signed { 32 } else { 64 },
+        convert,
+        store: false,
+        lane,
+        value_at,
+        value_width,
+    }
+}
+
+/// A SIMD store of `i64x2.splat(value)`: the bytes written are the value's, repeated.
+const fn simd_store(op: &'static str, lane: &'static str, width: u8) -> AccessKind {
+    AccessKind {
+        op,
+        width,
+        signed: false,
+        bits: 64,
+        convert: "i64x2.splat",
+        store: true,
+        lane,
+        value_at: 0,
+        value_width: width,
+    }
+}
+
+/// Every scalar load and store, and the SIMD ones: full, lane, splat, zero-extending and
+/// widening loads, full and lane stores.
+pub(super) const KINDS: [AccessKind; 42] = [
     kind("i32.load", 4, false, 32, "i64.extend_i32_u", false),
     kind("i32.load8_s", 1, true, 32, "i64.extend_i32_u", false),
     kind("i32.load8_u", 1, false, 32, "i64.extend_i32_u", false),
@@ -79,6 +127,121 @@ pub(super) const KINDS: [AccessKind; 23] = [
         true,
     ),
     kind("f64.store", 8, false, 64, "f64.reinterpret_i64", true),
+    simd_load("v128.load", "", 16, "i64x2.extract_lane 0", 0, 8, false),
+    simd_load("v128.load", "", 16, "i64x2.extract_lane 1", 8, 8, false),
+    simd_load(
+        "v128.const i64x2 -1 -1 v128.load8_lane",
+        " 0",
+        1,
+        "i8x16.extract_lane_u 0 i64.extend_i32_u",
+        0,
+        1,
+        false,
+    ),
+    simd_load(
+        "v128.const i64x2 -1 -1 v128.load16_lane",
+        " 3",
+        2,
+        "i16x8.extract_lane_u 3 i64.extend_i32_u",
+        0,
+        2,
+        false,
+    ),
+    simd_load(
+        "v128.const i64x2 -1 -1 v128.load32_lane",
+        " 2",
+        4,
+        "i32x4.extract_lane 2 i64.extend_i32_u",
+        0,
+        4,
+        false,
+    ),
+    simd_load(
+        "v128.const i64x2 -1 -1 v128.load64_lane",
+        " 1",
+        8,
+        "i64x2.extract_lane 1",
+        0,
+        8,
+        false,
+    ),
+    simd_load(
+        "v128.load8_splat",
+        "",
+        1,
+        "i8x16.extract_lane_u 15 i64.extend_i32_u",
+        0,
+        1,
+        false,
+    ),
+    simd_load(
+        "v128.load32_splat",
+        "",
+        4,
+        "i32x4.extract_lane 3 i64.extend_i32_u",
+        0,
+        4,
+        false,
+    ),
+    simd_load(
+        "v128.load64_splat",
+        "",
+        8,
+        "i64x2.extract_lane 1",
+        0,
+        8,
+        false,
+    ),
+    simd_load(
+        "v128.load32_zero",
+        "",
+        4,
+        "i64x2.extract_lane 0",
+        0,
+        4,
+        false,
+    ),
+    simd_load(
+        "v128.load64_zero",
+        "",
+        8,
+        "i64x2.extract_lane 0",
+        0,
+        8,
+        false,
+    ),
+    simd_load(
+        "v128.load8x8_s",
+        "",
+        8,
+        "i16x8.extract_lane_s 7 i64.extend_i32_u",
+        7,
+        1,
+        true,
+    ),
+    simd_load(
+        "v128.load16x4_u",
+        "",
+        8,
+        "i32x4.extract_lane 3 i64.extend_i32_u",
+        6,
+        2,
+        false,
+    ),
+    simd_load(
+        "v128.load32x2_u",
+        "",
+        8,
+        "i64x2.extract_lane 1",
+        4,
+        4,
+        false,
+    ),
+    simd_store("v128.store", "", 16),
+    simd_store("v128.store8_lane", " 0", 1),
+    simd_store("v128.store16_lane", " 0", 2),
+    simd_store("v128.store32_lane", " 0", 4),
+    simd_store("v128.store64_lane", " 1", 8),
 ];
 
 /// One exported access function: an instruction with a fixed static offset.
@@ -171,6 +334,14 @@ impl Plan {
         })
     }
 
+    /// The bytes an active data segment puts just below the initial memory's end, so
+    /// loads near the end read distinct bytes rather than zeros: `(address, bytes)`.
+    pub(super) fn initial_bytes(&self) -> Option<(u32, Vec<u8>)> {
+        let size = self.minimum << 16;
+        let bytes: Vec<u8> = (0..PATTERN_LEN).map(|i| (i * 37 + 11) as u8).collect();
+        size.checked_sub(PATTERN_LEN).map(|at| (at, bytes))
+    }
+
     /// The plan's module in the text format: `memory`, `grow`, `fill`, `copy`, and one
     /// `access<i>` function per access.
     pub(super) fn to_wat(&self) -> String {
@@ -184,23 +355,30 @@ impl Plan {
              local.get 0 local.get 1 local.get 2 memory.copy)\n",
             self.minimum
         );
+        if let Some((at, bytes)) = self.initial_bytes() {
+            let escaped: String = bytes.iter().map(|b| format!("\\{b:02x}")).collect();
+            wat += &format!("  (data (i32.const {at}) \"{escaped}\")\n");
+        }
         for (i, Access { kind, offset }) in self.accesses.iter().enumerate() {
-            let (op, convert) = (kind.op, kind.convert);
+            let (op, convert, lane) = (kind.op, kind.convert, kind.lane);
             if kind.store {
                 wat += &format!(
                     "  (func (export \"access{i}\") (param i32 i64)\n\
-                     local.get 0 local.get 1 {convert} {op} offset={offset})\n"
+                     local.get 0 local.get 1 {convert} {op} offset={offset}{lane})\n"
                 );
             } else {
                 wat += &format!(
                     "  (func (export \"access{i}\") (param i32 i64) (result i64)\n\
-                     local.get 0 {op} offset={offset} {convert})\n"
+                     local.get 0 {op} offset={offset}{lane} {convert})\n"
                 );
             }
         }
         wat + ")\n"
     }
 }
+
+/// How many patterned bytes the initial memory ends with.
+const PATTERN_LEN: u32 = 256;
 
 /// Static offsets: small, page-sized, near 2 GiB and 4 GiB, or anything.
 fn interesting_offset(u: &mut Unstructured<'_>) -> Result<u32> {
@@ -217,7 +395,7 @@ fn interesting_offset(u: &mut Unstructured<'_>) -> Result<u32> {
 fn address_near(u: &mut Unstructured<'_>, size: u64) -> Result<u32> {
     let size = size as u32;
     Ok(match u.int_in_range(0..=4)? {
-        0 => size.wrapping_sub(u.int_in_range(0..=16)?),
+        0 => size.wrapping_sub(u.int_in_range(0..=64)?),
         1 => size.wrapping_add(u.int_in_range(0..=16)?),
         2 if size > 0 => u.int_in_range(0..=size - 1)?,
         3 => u32::MAX - u.int_in_range(0..=16)?,
