@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tarn_benches::engines::{self, Op};
 use tarn_benches::kernels::{self, Kernel};
 use tarn_benches::measure::{Contender, Runner, Settings, measure};
-use tarn_benches::{modules, report, wasi};
+use tarn_benches::{modules, report, simd_kernels, wasi};
 
 /// Host-to-wasm calls per operation of the host-call row (the table shows one call).
 const HOST_CALLS: u32 = 10_000;
@@ -68,6 +68,11 @@ fn rows() -> Vec<Row> {
         .into_iter()
         .map(|kernel| Row::new(kernel.name, move || kernel_contenders(&kernel)))
         .collect();
+    for kernel in simd_kernels::all() {
+        rows.push(Row::new(kernel.name, move || {
+            simd_contenders(kernel.export, kernel.arg, kernel.native)
+        }));
+    }
     rows.push(Row {
         batch: HOST_CALLS,
         ..Row::new("host->wasm call", host_call_contenders)
@@ -110,6 +115,22 @@ fn kernel_contenders(kernel: &Kernel) -> Vec<Contender> {
         );
     }
     contenders
+}
+
+fn simd_contenders(export: &str, arg: i32, native: fn(i32) -> i64) -> Vec<Contender> {
+    let wasm = simd_kernels::wasm();
+    let native: Op = Box::new(move || native(std::hint::black_box(arg)));
+    vec![
+        Contender::from_op(
+            Runner::Tarn,
+            engines::tarn::kernel_export(&wasm, export, arg),
+        ),
+        Contender::from_op(
+            Runner::Wasmtime,
+            engines::wasmtime::kernel_export(&wasm, export, arg),
+        ),
+        Contender::from_op(Runner::Native, native),
+    ]
 }
 
 fn host_call_contenders() -> Vec<Contender> {

@@ -9,4 +9,5 @@ pub mod kernels;
 pub mod measure;
 pub mod modules;
 pub mod report;
+pub mod simd_kernels;
 pub mod wasi;

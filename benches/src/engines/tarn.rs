@@ -5,13 +5,18 @@ use ::tarn::{Engine, Instance, Module, Store};
 
 /// Calls the kernel export `run(arg)`, once per operation, in one long-lived instance.
 pub fn kernel(wasm: &[u8], arg: i32) -> Op {
+    kernel_export(wasm, "run", arg)
+}
+
+/// Calls the kernel export `name(arg)`, once per operation, in one long-lived instance.
+pub fn kernel_export(wasm: &[u8], name: &str, arg: i32) -> Op {
     let engine = Engine::default();
     let module = Module::new(&engine, wasm).expect("tarn compiles the kernel");
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).expect("tarn instantiates");
     let run = instance
-        .get_typed_func::<i32, i64>(&mut store, "run")
-        .expect("tarn finds run");
+        .get_typed_func::<i32, i64>(&mut store, name)
+        .expect("tarn finds the kernel");
     Box::new(move || run.call(&mut store, arg).expect("tarn runs the kernel"))
 }
 

@@ -5,13 +5,18 @@ use ::wasmtime::{Engine, Instance, Module, Store};
 
 /// Calls the kernel export `run(arg)`, once per operation, in one long-lived instance.
 pub fn kernel(wasm: &[u8], arg: i32) -> Op {
+    kernel_export(wasm, "run", arg)
+}
+
+/// Calls the kernel export `name(arg)`, once per operation, in one long-lived instance.
+pub fn kernel_export(wasm: &[u8], name: &str, arg: i32) -> Op {
     let engine = Engine::default();
     let module = Module::new(&engine, wasm).expect("wasmtime compiles the kernel");
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).expect("wasmtime instantiates");
     let run = instance
-        .get_typed_func::<i32, i64>(&mut store, "run")
-        .expect("wasmtime finds run");
+        .get_typed_func::<i32, i64>(&mut store, name)
+        .expect("wasmtime finds the kernel");
     Box::new(move || run.call(&mut store, arg).expect("wasmtime runs the kernel"))
 }
 
