@@ -13,6 +13,7 @@ mod multi_value;
 mod simd;
 mod soundness;
 mod stack_overflow;
+mod tidy;
 mod traps;
 mod wasi_programs;
 
