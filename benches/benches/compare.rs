@@ -81,6 +81,16 @@ fn rows() -> Vec<Row> {
         "instantiate small module",
         instantiation_contenders,
     ));
+    rows.push(Row::new("instantiate via InstancePre", || {
+        let wasm = wasm(modules::INSTANTIATE_WAT);
+        vec![
+            Contender::from_op(Runner::Tarn, engines::tarn::instantiation_pre(&wasm)),
+            Contender::from_op(
+                Runner::Wasmtime,
+                engines::wasmtime::instantiation_pre(&wasm),
+            ),
+        ]
+    }));
     rows.push(Row::new(
         "instantiate + call probe",
         instantiation_and_call_contenders,

@@ -202,3 +202,35 @@ fn a_linker_host_function_is_one_func_per_store() {
     );
     assert_error(first.typed::<(), i32>(&other), "store");
 }
+
+#[test]
+fn an_instance_pre_resolves_once_and_instantiates_in_any_store() {
+    let engine = Engine::default();
+    let mut linker = Linker::<i32>::new(&engine);
+    linker
+        .func_wrap("host", "bump", |mut caller: tarn::Caller<'_, i32>| {
+            *caller.data_mut() += 1;
+            *caller.data()
+        })
+        .unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "host" "bump" (func $bump (result i32)))
+             (func (export "twice") (result i32) (drop (call $bump)) (call $bump)))"#,
+    )
+    .unwrap();
+    let pre = linker.instantiate_pre(&module).unwrap();
+    for start in [0, 40] {
+        let mut store = Store::new(&engine, start);
+        let instance = pre.clone().instantiate(&mut store).unwrap();
+        let twice = instance
+            .get_typed_func::<(), i32>(&mut store, "twice")
+            .unwrap();
+        assert_eq!(twice.call(&mut store, ()).unwrap(), start + 2);
+    }
+    let unknown = Module::new(&engine, r#"(module (import "host" "nope" (func)))"#).unwrap();
+    assert_error(
+        linker.instantiate_pre(&unknown).map(drop),
+        "unknown import: `host::nope`",
+    );
+}

@@ -52,6 +52,22 @@ pub fn instantiation(wasm: &[u8]) -> (i64, Op) {
     (probe, Box::new(op))
 }
 
+/// An operation that creates a fresh store and instantiates the module through an
+/// `InstancePre` made once by a linker.
+pub fn instantiation_pre(wasm: &[u8]) -> Op {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).expect("wasmtime compiles the module");
+    let linker = ::wasmtime::Linker::<()>::new(&engine);
+    let pre = linker
+        .instantiate_pre(&module)
+        .expect("wasmtime resolves the imports");
+    Box::new(move || {
+        let mut store = Store::new(&engine, ());
+        pre.instantiate(&mut store).expect("wasmtime instantiates");
+        0
+    })
+}
+
 /// An operation that creates a fresh store, instantiates the module in it, calls `probe`
 /// (which touches the memory, a table, globals) and drops both.
 pub fn instantiation_and_call(wasm: &[u8]) -> Op {

@@ -52,7 +52,7 @@ pub use func::{
 };
 pub use global::Global;
 pub use instance::Instance;
-pub use linker::Linker;
+pub use linker::{InstancePre, Linker};
 pub use memory::Memory;
 pub use module::{ExportType, ImportType, Module};
 pub use store::{

@@ -113,18 +113,42 @@ impl<T: 'static> Linker<T> {
     /// The definition of `module.name` as an entity of `store`, if there is one.
     pub fn get(
         &self,
-        mut store: impl AsContextMut<Data = T>,
+        store: impl AsContextMut<Data = T>,
         module: &str,
         name: &str,
     ) -> Option<Extern> {
         let definition = self
             .definitions
             .get(&(module.to_string(), name.to_string()))?;
-        Some(match definition {
-            Definition::Extern(item) => item.clone(),
-            Definition::HostFunc(host) => {
-                Extern::Func(Func::from_host(store.as_context_mut(), Arc::clone(host)))
-            }
+        Some(definition.to_extern(store))
+    }
+
+    /// Resolves every import of `module` by name once, so each later
+    /// [`InstancePre::instantiate`] only allocates and initialises.
+    ///
+    /// # Errors
+    ///
+    /// An unknown import, naming its module and field.
+    pub fn instantiate_pre(&self, module: &Module) -> Result<InstancePre<T>> {
+        let definitions = module
+            .env()
+            .imports
+            .iter()
+            .map(|import| {
+                self.definitions
+                    .get(&(import.module.clone(), import.field.clone()))
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::msg(format!(
+                            "unknown import: `{}::{}` has not been defined",
+                            import.module, import.field
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(InstancePre {
+            module: module.clone(),
+            definitions: definitions.into(),
         })
     }
 
@@ -137,22 +161,10 @@ impl<T: 'static> Linker<T> {
     /// function.
     pub fn instantiate(
         &self,
-        mut store: impl AsContextMut<Data = T>,
+        store: impl AsContextMut<Data = T>,
         module: &Module,
     ) -> Result<Instance> {
-        let mut imports = Vec::with_capacity(module.env().imports.len());
-        for import in &module.env().imports {
-            let item = self
-                .get(&mut store, &import.module, &import.field)
-                .ok_or_else(|| {
-                    Error::msg(format!(
-                        "unknown import: `{}::{}` has not been defined",
-                        import.module, import.field
-                    ))
-                })?;
-            imports.push(item);
-        }
-        Instance::new(store, module, &imports)
+        self.instantiate_pre(module)?.instantiate(store)
     }
 
     fn insert(&mut self, module: &str, name: &str, definition: Definition<T>) -> Result<()> {
@@ -173,6 +185,57 @@ impl<T: 'static> Linker<T> {
             }
         }
         Ok(())
+    }
+}
+
+impl<T: 'static> Definition<T> {
+    /// The definition as an entity of `store`: a host function becomes that store's
+    /// `Func` for it (one per store).
+    fn to_extern(&self, mut store: impl AsContextMut<Data = T>) -> Extern {
+        match self {
+            Self::Extern(item) => item.clone(),
+            Self::HostFunc(host) => {
+                Extern::Func(Func::from_host(store.as_context_mut(), Arc::clone(host)))
+            }
+        }
+    }
+}
+
+/// A module whose imports a [`Linker`] has resolved: instantiating it again and again (an
+/// instance per request) skips the name lookups. Cheap to clone.
+pub struct InstancePre<T> {
+    module: Module,
+    definitions: Arc<[Definition<T>]>,
+}
+
+impl<T> Clone for InstancePre<T> {
+    fn clone(&self) -> Self {
+        Self {
+            module: self.module.clone(),
+            definitions: Arc::clone(&self.definitions),
+        }
+    }
+}
+
+impl<T: 'static> InstancePre<T> {
+    /// The module this instantiates.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// Instantiates the module in `store` with the resolved imports.
+    ///
+    /// # Errors
+    ///
+    /// An import of the wrong type (naming both types) or of another store, a resource
+    /// limit, or a trap while initialising or running the start function.
+    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
+        let imports: Vec<Extern> = self
+            .definitions
+            .iter()
+            .map(|definition| definition.to_extern(&mut store))
+            .collect();
+        Instance::new(store, &self.module, &imports)
     }
 }
 
