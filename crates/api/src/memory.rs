@@ -89,11 +89,7 @@ impl Memory {
     ///
     /// If the memory belongs to another store.
     pub fn data_mut<'a, C: AsContextMut>(&self, store: &'a mut C) -> &'a mut [u8] {
-        let store: &'a mut crate::store::StoreInner<C::Data> = store.as_context_mut().0;
-        let opaque = store.opaque_mut();
-        let (instance, index) = self.owner(opaque);
-        let owner = opaque.instances.get_mut(opaque.id(), instance.0);
-        owner.instance_mut().defined_memory_data_mut(index)
+        self.data_and_store_mut(store).0
     }
 
     /// The memory's contents and the store's data at once, for host functions that move

@@ -112,8 +112,38 @@ impl<'a> GuestMemory<'a> {
             .collect()
     }
 
+    /// Runs `read` on a buffer for the bytes of `iovecs` (at most `limit`), then writes
+    /// the first `n` bytes it reports to the iovecs and returns `n`. A single iovec is
+    /// read into directly; several go through one host buffer.
+    pub(crate) fn read_into(
+        &mut self,
+        iovecs: &[IoVec],
+        limit: usize,
+        read: impl FnOnce(&mut [u8]) -> WasiResult<usize>,
+    ) -> WasiResult<usize> {
+        if let [one] = iovecs {
+            let len = (one.len as usize).min(limit) as u32;
+            return read(self.slice_mut(one.ptr, len)?);
+        }
+        let mut buf = vec![0; total_len(iovecs).min(limit)];
+        let n = read(&mut buf)?;
+        self.scatter(iovecs, &buf[..n.min(buf.len())])
+    }
+
+    /// Runs `write` on the bytes of `iovecs`: a single iovec in place, several gathered.
+    pub(crate) fn write_from<R>(
+        &self,
+        iovecs: &[IoVec],
+        write: impl FnOnce(&[u8]) -> WasiResult<R>,
+    ) -> WasiResult<R> {
+        match iovecs {
+            [one] => write(self.slice(one.ptr, one.len)?),
+            _ => write(&self.gather(iovecs)?),
+        }
+    }
+
     /// The bytes of `iovecs`, concatenated.
-    pub(crate) fn gather(&self, iovecs: &[IoVec]) -> WasiResult<Vec<u8>> {
+    fn gather(&self, iovecs: &[IoVec]) -> WasiResult<Vec<u8>> {
         let mut bytes = Vec::new();
         for iovec in iovecs {
             bytes.extend_from_slice(self.slice(iovec.ptr, iovec.len)?);
@@ -122,7 +152,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Spreads `bytes` over `iovecs` in order; returns how many were written.
-    pub(crate) fn scatter(&mut self, iovecs: &[IoVec], mut bytes: &[u8]) -> WasiResult<usize> {
+    fn scatter(&mut self, iovecs: &[IoVec], mut bytes: &[u8]) -> WasiResult<usize> {
         let mut written = 0;
         for iovec in iovecs {
             if bytes.is_empty() {
@@ -139,7 +169,7 @@ impl<'a> GuestMemory<'a> {
 }
 
 /// The total length of `iovecs`, capped at what a result can report.
-pub(crate) fn total_len(iovecs: &[IoVec]) -> usize {
+fn total_len(iovecs: &[IoVec]) -> usize {
     iovecs
         .iter()
         .map(|iovec| iovec.len as usize)

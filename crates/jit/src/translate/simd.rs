@@ -88,9 +88,7 @@ impl FuncTranslator<'_, '_> {
         f: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value,
     ) {
         let y = self.pop_vector(ty);
-        let x = self.pop_vector(ty);
-        let v = f(&mut self.builder, x, y);
-        self.push_vector(v);
+        self.vector_unary(ty, |b, x| f(b, x, y));
     }
 
     /// [`Self::vector_unary`] for a float result, canonicalising NaN lanes when asked.
@@ -111,9 +109,7 @@ impl FuncTranslator<'_, '_> {
         f: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value,
     ) {
         let y = self.pop_vector(ty);
-        let x = self.pop_vector(ty);
-        let v = f(&mut self.builder, x, y);
-        self.push_float_vector(v);
+        self.vector_float_unary(ty, |b, x| f(b, x, y));
     }
 
     fn push_float_vector(&mut self, v: Value) {
@@ -132,10 +128,7 @@ impl FuncTranslator<'_, '_> {
         f: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value, Value) -> Value,
     ) {
         let z = self.pop_vector(ty);
-        let y = self.pop_vector(ty);
-        let x = self.pop_vector(ty);
-        let v = f(&mut self.builder, x, y, z);
-        self.push_vector(v);
+        self.vector_binary(ty, |b, x, y| f(b, x, y, z));
     }
 
     /// `v128.const`.

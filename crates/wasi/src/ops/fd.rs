@@ -8,7 +8,7 @@ use rustix::fs::{Advice, FallocateFlags, OFlags as HostOFlags, Timestamps};
 use crate::abi::{FdFlags, PREOPENTYPE_DIR, Rights, filetype, layout, whence};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
-use crate::memory::{GuestMemory, WasiResult, total_len};
+use crate::memory::{GuestMemory, WasiResult};
 use crate::ops::stat::{FileStat, NewTime};
 use crate::table::{Descriptor, Kind};
 
@@ -213,10 +213,7 @@ impl WasiCtx {
         size: u64,
     ) -> WasiResult<()> {
         let file = self.table.get(fd)?.file(Rights::FD_FILESTAT_SET_SIZE)?;
-        if size > i64::MAX as u64 {
-            return Err(Errno::Inval);
-        }
-        Ok(file.set_len(size)?)
+        Ok(file.set_len(file_offset(size)?)?)
     }
 
     pub(crate) fn fd_filestat_set_times(
@@ -251,9 +248,7 @@ impl WasiCtx {
     ) -> WasiResult<()> {
         let iovecs = mem.iovecs(iovs, iovs_len)?;
         let descriptor = self.table.get_mut(fd)?;
-        let mut buf = vec![0; total_len(&iovecs).min(MAX_READ)];
-        let n = descriptor.read(&mut buf)?;
-        mem.scatter(&iovecs, &buf[..n])?;
+        let n = mem.read_into(&iovecs, MAX_READ, |buf| descriptor.read(buf))?;
         mem.write_u32(nread, n as u32)
     }
 
@@ -271,12 +266,10 @@ impl WasiCtx {
             .table
             .get(fd)?
             .file(Rights::FD_READ | Rights::FD_SEEK)?;
-        if offset > i64::MAX as u64 {
-            return Err(Errno::Inval);
-        }
-        let mut buf = vec![0; total_len(&iovecs).min(MAX_READ)];
-        let n = rustix::io::pread(file, &mut buf[..], offset)?;
-        mem.scatter(&iovecs, &buf[..n])?;
+        let offset = file_offset(offset)?;
+        let n = mem.read_into(&iovecs, MAX_READ, |buf| {
+            Ok(rustix::io::pread(file, buf, offset)?)
+        })?;
         mem.write_u32(nread, n as u32)
     }
 
@@ -290,10 +283,7 @@ impl WasiCtx {
     ) -> WasiResult<()> {
         let iovecs = mem.iovecs(iovs, iovs_len)?;
         let descriptor = self.table.get_mut(fd)?;
-        let n = match iovecs.as_slice() {
-            [one] => descriptor.write(mem.slice(one.ptr, one.len)?)?,
-            _ => descriptor.write(&mem.gather(&iovecs)?)?,
-        };
+        let n = mem.write_from(&iovecs, |bytes| descriptor.write(bytes))?;
         mem.write_u32(nwritten, n as u32)
     }
 
@@ -311,10 +301,10 @@ impl WasiCtx {
             .table
             .get(fd)?
             .file(Rights::FD_WRITE | Rights::FD_SEEK)?;
-        if offset > i64::MAX as u64 {
-            return Err(Errno::Inval);
-        }
-        let n = rustix::io::pwrite(file, &mem.gather(&iovecs)?, offset)?;
+        let offset = file_offset(offset)?;
+        let n = mem.write_from(&iovecs, |bytes| {
+            Ok(rustix::io::pwrite(file, bytes, offset)?)
+        })?;
         mem.write_u32(nwritten, n as u32)
     }
 
@@ -392,6 +382,15 @@ impl WasiCtx {
         let file = self.table.get(fd)?.file(Rights::FD_TELL)?;
         let position = (&*file).stream_position()?;
         mem.write_u64(ptr, position)
+    }
+}
+
+/// A file offset from the guest: the host's offsets are signed, so larger is `EINVAL`.
+fn file_offset(offset: u64) -> WasiResult<u64> {
+    if offset > i64::MAX as u64 {
+        Err(Errno::Inval)
+    } else {
+        Ok(offset)
     }
 }
 
