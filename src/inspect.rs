@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use environ::{
-    ConstExpr, ConstOp, DataMode, ElementMode, EntityIndex, EntityType, Features, Module, VMOffsets,
+    ConstExpr, DataMode, ElementMode, EntityIndex, EntityType, Features, Module, VMOffsets,
 };
 
 const HELP: &str = "\
@@ -201,19 +201,6 @@ fn describe_type(module: &Module, ty: &EntityType) -> String {
 }
 
 fn describe_const(expr: &ConstExpr) -> String {
-    let ops: Vec<String> = expr
-        .ops()
-        .iter()
-        .map(|op| match op {
-            ConstOp::I32Const(v) => format!("i32.const {v}"),
-            ConstOp::I64Const(v) => format!("i64.const {v}"),
-            ConstOp::F32Const(bits) => format!("f32.const {}", f32::from_bits(*bits)),
-            ConstOp::F64Const(bits) => format!("f64.const {}", f64::from_bits(*bits)),
-            ConstOp::V128Const(v) => format!("v128.const {v:#034x}"),
-            ConstOp::RefNull(ty) => format!("ref.null {ty}"),
-            ConstOp::RefFunc(f) => format!("ref.func {f}"),
-            ConstOp::GlobalGet(g) => format!("global.get {g}"),
-        })
-        .collect();
+    let ops: Vec<String> = expr.ops().iter().map(ToString::to_string).collect();
     ops.join(" ")
 }

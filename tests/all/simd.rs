@@ -158,8 +158,10 @@ fn deterministic_relaxed_simd_gives_the_unfused_result() {
             assert!(result == fused || result == unfused, "{result}");
         }
     }
-    // Without the feature, relaxed SIMD is rejected at validation.
-    let Err(error) = Module::new(&Engine::default(), MADD) else {
+    // With the proposal switched off, relaxed SIMD is rejected at validation.
+    let mut off = Config::new();
+    off.wasm_relaxed_simd(false);
+    let Err(error) = Module::new(&Engine::new(&off).unwrap(), MADD) else {
         panic!("relaxed SIMD was accepted without the feature");
     };
     assert!(error.to_string().contains("relaxed SIMD"), "{error}");

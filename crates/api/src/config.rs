@@ -29,9 +29,72 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The default configuration: Wasm 2.0, optimised code, signal-based traps.
+    /// The default configuration: Wasm 2.0 plus the Wasm 3.0 proposals Tarn implements,
+    /// optimised code, signal-based traps.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Switches a WebAssembly proposal on or off by its command-line name (`"tail-call"`,
+    /// `"memory64"`, ...; [`Config::proposal_names`] lists them), as `-W NAME=y|n` does.
+    ///
+    /// # Errors
+    ///
+    /// When no proposal has that name; the error lists the names there are.
+    pub fn wasm_proposal(&mut self, name: &str, enable: bool) -> Result<&mut Self, String> {
+        if self.features.set(name, enable) {
+            Ok(self)
+        } else {
+            Err(format!(
+                "unknown WebAssembly proposal `{name}` (known: {})",
+                Features::NAMES.join(", ")
+            ))
+        }
+    }
+
+    /// The names [`Config::wasm_proposal`] accepts.
+    pub fn proposal_names() -> &'static [&'static str] {
+        Features::NAMES
+    }
+
+    /// Whether the proposal called `name` is on, or `None` for an unknown name.
+    pub fn proposal_enabled(&self, name: &str) -> Option<bool> {
+        self.features.get(name)
+    }
+
+    /// Accepts only Wasm 2.0 modules (`true`), switching every later proposal off, or
+    /// restores the default set of proposals (`false`).
+    pub fn wasm2_only(&mut self, only: bool) -> &mut Self {
+        self.features = if only {
+            Features::WASM2
+        } else {
+            Features::default()
+        };
+        self
+    }
+
+    /// Accepts (or rejects) modules that use tail calls (on by default).
+    pub fn wasm_tail_call(&mut self, enable: bool) -> &mut Self {
+        self.features.tail_call = enable;
+        self
+    }
+
+    /// Accepts (or rejects) extended constant expressions (on by default).
+    pub fn wasm_extended_const(&mut self, enable: bool) -> &mut Self {
+        self.features.extended_const = enable;
+        self
+    }
+
+    /// Accepts (or rejects) modules with more than one memory (on by default).
+    pub fn wasm_multi_memory(&mut self, enable: bool) -> &mut Self {
+        self.features.multi_memory = enable;
+        self
+    }
+
+    /// Accepts (or rejects) 64-bit memories and tables (on by default).
+    pub fn wasm_memory64(&mut self, enable: bool) -> &mut Self {
+        self.features.memory64 = enable;
+        self
     }
 
     /// Accepts (or rejects) modules that use 128-bit SIMD.
@@ -40,7 +103,7 @@ impl Config {
         self
     }
 
-    /// Accepts (or rejects, the default) modules that use relaxed SIMD (Wasm 3.0).
+    /// Accepts (or rejects) modules that use relaxed SIMD (on by default).
     pub fn wasm_relaxed_simd(&mut self, enable: bool) -> &mut Self {
         self.features.relaxed_simd = enable;
         self

@@ -26,7 +26,11 @@ impl Memory {
     /// If the store's limiter refuses it or memory cannot be reserved.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let max = ty.maximum().map(|m| format!(" {m}")).unwrap_or_default();
-        let wat = format!("(module (memory (export \"\") {}{max}))", ty.minimum());
+        let index = if ty.is_64() { "i64 " } else { "" };
+        let wat = format!(
+            "(module (memory (export \"\") {index}{}{max}))",
+            ty.minimum()
+        );
         let export = crate::externals::host_entity(store.as_context_mut().0, &wat)?;
         export
             .into_memory()
@@ -44,14 +48,9 @@ impl Memory {
 
     pub(crate) fn ty_opaque(&self, store: &StoreOpaque) -> MemoryType {
         let memory = self.linear_memory(store);
-        let declared = memory.ty();
-        MemoryType::new(
-            u32::try_from(memory.pages()).unwrap_or(u32::MAX),
-            declared
-                .limits
-                .maximum
-                .map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
-        )
+        let mut ty = memory.ty();
+        ty.limits.minimum = memory.pages();
+        MemoryType::from_wasm(ty)
     }
 
     /// The size in 64 KiB pages.

@@ -31,8 +31,9 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
         let store = store.as_context_mut().0;
         let max = ty.maximum().map(|m| format!(" {m}")).unwrap_or_default();
+        let index = if ty.is_64() { "i64 " } else { "" };
         let wat = format!(
-            "(module (table (export \"\") {}{max} {}))",
+            "(module (table (export \"\") {index}{}{max} {}))",
             ty.minimum(),
             ty.element()
         );
@@ -40,7 +41,7 @@ impl Table {
             .into_table()
             .ok_or_else(|| Error::msg("host table module exports no table"))?;
         let element = to_element(store.opaque(), &init, ty.element())?;
-        let size = u64::from(ty.minimum());
+        let size = ty.minimum();
         table.with_table(store.opaque_mut(), |t| t.fill(0, element, size))?;
         Ok(table)
     }
@@ -56,15 +57,9 @@ impl Table {
 
     pub(crate) fn ty_opaque(&self, store: &StoreOpaque) -> TableType {
         let table = self.vm_table(store);
-        let declared = table.ty();
-        TableType::new(
-            RefType::from_wasm(declared.element),
-            u32::try_from(table.size()).unwrap_or(u32::MAX),
-            declared
-                .limits
-                .maximum
-                .map(|m| u32::try_from(m).unwrap_or(u32::MAX)),
-        )
+        let mut ty = table.ty();
+        ty.limits.minimum = table.size() as u64;
+        TableType::from_wasm(ty)
     }
 
     /// The number of elements.

@@ -195,21 +195,33 @@ impl fmt::Display for GlobalType {
     }
 }
 
-/// The type of a table.
+/// The type of a table: its element type, index type and limits in elements.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TableType {
     element: RefType,
-    minimum: u32,
-    maximum: Option<u32>,
+    minimum: u64,
+    maximum: Option<u64>,
+    table64: bool,
 }
 
 impl TableType {
-    /// A table type with sizes in elements.
+    /// A table type with 32-bit indices and sizes in elements.
     pub fn new(element: RefType, minimum: u32, maximum: Option<u32>) -> Self {
+        Self {
+            element,
+            minimum: minimum.into(),
+            maximum: maximum.map(u64::from),
+            table64: false,
+        }
+    }
+
+    /// A table type with 64-bit indices (the memory64 proposal's `table64`).
+    pub fn new64(element: RefType, minimum: u64, maximum: Option<u64>) -> Self {
         Self {
             element,
             minimum,
             maximum,
+            table64: true,
         }
     }
 
@@ -219,30 +231,37 @@ impl TableType {
     }
 
     /// Initial size in elements.
-    pub fn minimum(&self) -> u32 {
+    pub fn minimum(&self) -> u64 {
         self.minimum
     }
 
     /// Maximum size in elements, if bounded.
-    pub fn maximum(&self) -> Option<u32> {
+    pub fn maximum(&self) -> Option<u64> {
         self.maximum
     }
 
+    /// Whether indices are 64-bit.
+    pub fn is_64(&self) -> bool {
+        self.table64
+    }
+
     pub(crate) fn from_wasm(ty: environ::TableType) -> Self {
-        Self::new(
-            RefType::from_wasm(ty.element),
-            clamp_u32(ty.limits.minimum),
-            ty.limits.maximum.map(clamp_u32),
-        )
+        Self {
+            element: RefType::from_wasm(ty.element),
+            minimum: ty.limits.minimum,
+            maximum: ty.limits.maximum,
+            table64: ty.table64,
+        }
     }
 
     pub(crate) fn to_wasm(self) -> environ::TableType {
         environ::TableType {
             element: self.element.to_wasm(),
             limits: Limits {
-                minimum: self.minimum.into(),
-                maximum: self.maximum.map(u64::from),
+                minimum: self.minimum,
+                maximum: self.maximum,
             },
+            table64: self.table64,
         }
     }
 }
@@ -253,44 +272,64 @@ impl fmt::Display for TableType {
     }
 }
 
-/// The type of a linear memory, with sizes in 64 KiB pages.
+/// The type of a linear memory: its index type and limits in 64 KiB pages.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MemoryType {
-    minimum: u32,
-    maximum: Option<u32>,
+    minimum: u64,
+    maximum: Option<u64>,
+    memory64: bool,
 }
 
 impl MemoryType {
     /// A 32-bit memory type with sizes in pages.
     pub fn new(minimum: u32, maximum: Option<u32>) -> Self {
-        Self { minimum, maximum }
+        Self {
+            minimum: minimum.into(),
+            maximum: maximum.map(u64::from),
+            memory64: false,
+        }
+    }
+
+    /// A 64-bit memory type (the memory64 proposal) with sizes in pages.
+    pub fn new64(minimum: u64, maximum: Option<u64>) -> Self {
+        Self {
+            minimum,
+            maximum,
+            memory64: true,
+        }
     }
 
     /// Initial size in pages.
-    pub fn minimum(&self) -> u32 {
+    pub fn minimum(&self) -> u64 {
         self.minimum
     }
 
     /// Maximum size in pages, if bounded.
-    pub fn maximum(&self) -> Option<u32> {
+    pub fn maximum(&self) -> Option<u64> {
         self.maximum
     }
 
+    /// Whether addresses are 64-bit.
+    pub fn is_64(&self) -> bool {
+        self.memory64
+    }
+
     pub(crate) fn from_wasm(ty: environ::MemoryType) -> Self {
-        Self::new(
-            clamp_u32(ty.limits.minimum),
-            ty.limits.maximum.map(clamp_u32),
-        )
+        Self {
+            minimum: ty.limits.minimum,
+            maximum: ty.limits.maximum,
+            memory64: ty.memory64,
+        }
     }
 
     pub(crate) fn to_wasm(self) -> environ::MemoryType {
         environ::MemoryType {
             limits: Limits {
-                minimum: self.minimum.into(),
-                maximum: self.maximum.map(u64::from),
+                minimum: self.minimum,
+                maximum: self.maximum,
             },
             shared: false,
-            memory64: false,
+            memory64: self.memory64,
         }
     }
 }
@@ -299,11 +338,6 @@ impl fmt::Display for MemoryType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.to_wasm().fmt(f)
     }
-}
-
-/// Sizes of 32-bit memories and tables fit in `u32` (validation enforces it).
-fn clamp_u32(value: u64) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 /// The type of an import or export.
@@ -342,9 +376,10 @@ impl fmt::Display for ExternType {
 }
 
 /// Whether an entity of type `actual` may satisfy an import of type `expected`: the same
-/// kind and value types, and for tables and memories limits at least as tight.
+/// kind and value types, and for tables and memories the same index type and limits at
+/// least as tight.
 pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
-    let limits_match = |min: u32, max: Option<u32>, emin: u32, emax: Option<u32>| {
+    let limits_match = |min: u64, max: Option<u64>, emin: u64, emax: Option<u64>| {
         min >= emin
             && match (max, emax) {
                 (_, None) => true,
@@ -356,10 +391,12 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
         (ExternType::Func(a), ExternType::Func(e)) => a == e,
         (ExternType::Global(a), ExternType::Global(e)) => a == e,
         (ExternType::Table(a), ExternType::Table(e)) => {
-            a.element == e.element && limits_match(a.minimum, a.maximum, e.minimum, e.maximum)
+            a.element == e.element
+                && a.table64 == e.table64
+                && limits_match(a.minimum, a.maximum, e.minimum, e.maximum)
         }
         (ExternType::Memory(a), ExternType::Memory(e)) => {
-            limits_match(a.minimum, a.maximum, e.minimum, e.maximum)
+            a.memory64 == e.memory64 && limits_match(a.minimum, a.maximum, e.minimum, e.maximum)
         }
         _ => false,
     }
@@ -376,6 +413,9 @@ mod tests {
         assert!(matches(&memory(2, None), &memory(1, None)));
         assert!(!matches(&memory(2, None), &memory(1, Some(4))));
         assert!(!matches(&memory(0, Some(3)), &memory(1, None)));
+        let memory64 = ExternType::Memory(MemoryType::new64(2, Some(3)));
+        assert!(!matches(&memory64, &memory(1, Some(4))));
+        assert!(!matches(&memory(2, Some(3)), &memory64));
         let table = |ty, min| ExternType::Table(TableType::new(ty, min, None));
         assert!(matches(&table(RefType::Func, 3), &table(RefType::Func, 3)));
         assert!(!matches(

@@ -1,6 +1,8 @@
 //! `ConstExpr`: the constant expressions that initialise globals and give segment offsets
 //! and element items. The vm evaluates them at instantiation.
 
+use core::fmt;
+
 use crate::error::CompileError;
 use crate::types::{RefType, convert};
 use crate::{FuncIndex, GlobalIndex};
@@ -22,8 +24,42 @@ pub enum ConstOp {
     RefNull(RefType),
     /// Pushes a reference to a function.
     RefFunc(FuncIndex),
-    /// Pushes the value of an (imported, immutable) global.
+    /// Pushes the value of an immutable global (imported, or defined earlier).
     GlobalGet(GlobalIndex),
+    /// Pops two `i32`s and pushes their wrapping sum (extended constants).
+    I32Add,
+    /// Pops two `i32`s and pushes their wrapping difference.
+    I32Sub,
+    /// Pops two `i32`s and pushes their wrapping product.
+    I32Mul,
+    /// Pops two `i64`s and pushes their wrapping sum.
+    I64Add,
+    /// Pops two `i64`s and pushes their wrapping difference.
+    I64Sub,
+    /// Pops two `i64`s and pushes their wrapping product.
+    I64Mul,
+}
+
+impl fmt::Display for ConstOp {
+    /// The operator in the text format.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::I32Const(v) => write!(f, "i32.const {v}"),
+            Self::I64Const(v) => write!(f, "i64.const {v}"),
+            Self::F32Const(bits) => write!(f, "f32.const {}", f32::from_bits(*bits)),
+            Self::F64Const(bits) => write!(f, "f64.const {}", f64::from_bits(*bits)),
+            Self::V128Const(v) => write!(f, "v128.const {v:#034x}"),
+            Self::RefNull(ty) => write!(f, "ref.null {ty}"),
+            Self::RefFunc(func) => write!(f, "ref.func {func}"),
+            Self::GlobalGet(global) => write!(f, "global.get {global}"),
+            Self::I32Add => f.write_str("i32.add"),
+            Self::I32Sub => f.write_str("i32.sub"),
+            Self::I32Mul => f.write_str("i32.mul"),
+            Self::I64Add => f.write_str("i64.add"),
+            Self::I64Sub => f.write_str("i64.sub"),
+            Self::I64Mul => f.write_str("i64.mul"),
+        }
+    }
 }
 
 /// A validated constant expression: a short stack program that leaves one value.
@@ -90,9 +126,15 @@ impl ConstExpr {
                 wasmparser::Operator::GlobalGet { global_index } => {
                     ConstOp::GlobalGet(GlobalIndex::from_u32(global_index))
                 }
+                wasmparser::Operator::I32Add => ConstOp::I32Add,
+                wasmparser::Operator::I32Sub => ConstOp::I32Sub,
+                wasmparser::Operator::I32Mul => ConstOp::I32Mul,
+                wasmparser::Operator::I64Add => ConstOp::I64Add,
+                wasmparser::Operator::I64Sub => ConstOp::I64Sub,
+                wasmparser::Operator::I64Mul => ConstOp::I64Mul,
                 _ => {
                     return Err(CompileError::Unsupported {
-                        feature: "extended constant expressions",
+                        feature: "this constant-expression operator",
                         offset,
                     });
                 }

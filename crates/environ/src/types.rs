@@ -157,11 +157,27 @@ pub struct TableType {
     pub element: RefType,
     /// Size limits in elements.
     pub limits: Limits,
+    /// Whether indices are 64-bit (memory64 proposal's `table64`).
+    pub table64: bool,
+}
+
+impl TableType {
+    /// The largest size in elements this table may ever have: its declared maximum, or
+    /// the limit of its index type.
+    pub fn maximum_elements(&self) -> u64 {
+        let index_limit = if self.table64 {
+            u64::MAX
+        } else {
+            u64::from(u32::MAX)
+        };
+        self.limits.maximum.unwrap_or(index_limit)
+    }
 }
 
 impl fmt::Display for TableType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "(table {} {})", self.limits, self.element)
+        let index = if self.table64 { "i64 " } else { "" };
+        write!(f, "(table {index}{} {})", self.limits, self.element)
     }
 }
 
@@ -291,9 +307,9 @@ pub(crate) mod convert {
         ty: wasmparser::TableType,
         offset: usize,
     ) -> Result<TableType, CompileError> {
-        if ty.table64 || ty.shared {
+        if ty.shared {
             return Err(CompileError::Unsupported {
-                feature: "64-bit or shared tables",
+                feature: "shared tables",
                 offset,
             });
         }
@@ -303,6 +319,7 @@ pub(crate) mod convert {
                 minimum: ty.initial,
                 maximum: ty.maximum,
             },
+            table64: ty.table64,
         })
     }
 

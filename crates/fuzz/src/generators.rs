@@ -6,55 +6,36 @@
 
 use arbitrary::{Result, Unstructured};
 
+use environ::Features;
+
 use crate::values::Value;
 
-/// WebAssembly proposals a generated module may use, one switch each.
+/// The proposals generated modules use in the oracles that run code: every proposal
+/// Tarn implements except relaxed SIMD, whose results may differ between hosts and
+/// engines by design (the spec suite and `tests/all/simd.rs` cover it).
 ///
-/// [`Proposals::TARN`] is what Tarn compiles today. When Tarn implements another
-/// proposal, switch it on here and every generator-based oracle starts covering it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Proposals {
-    /// `i32.extend8_s` and friends.
-    pub sign_extension: bool,
-    /// `i32.trunc_sat_f32_s` and friends.
-    pub saturating_float_to_int: bool,
-    /// Multiple results and block parameters.
-    pub multi_value: bool,
-    /// `memory.copy`, `memory.fill`, passive segments.
-    pub bulk_memory: bool,
-    /// `funcref`/`externref` values, several tables, `table.*` instructions.
-    pub reference_types: bool,
-    /// 128-bit SIMD.
-    pub simd: bool,
-}
-
-impl Proposals {
-    /// Wasm 2.0, all of which Tarn compiles.
-    pub const TARN: Proposals = Proposals {
-        sign_extension: true,
-        saturating_float_to_int: true,
-        multi_value: true,
-        bulk_memory: true,
-        reference_types: true,
-        simd: true,
-    };
-}
+/// The switches are environ's [`Features`], the ones the engine itself validates with:
+/// when Tarn implements another proposal, it becomes part of this set by default.
+pub const FUZZ_FEATURES: Features = Features {
+    relaxed_simd: false,
+    ..Features::DEFAULT
+};
 
 /// Fuel that `ensure_termination` gives a module: every loop iteration and call costs
 /// one, and running out executes `unreachable`.
 pub const TERMINATION_FUEL: u32 = 1000;
 
 /// A wasm-smith configuration for one module: sizes come from `u`, proposals from
-/// `proposals`, and everything Tarn does not implement is switched off.
+/// `features`, and everything else wasm-smith knows is switched off.
 ///
 /// Modules are small (a few functions, at most 400 instructions, at most four pages of
-/// memory), have no imports, and export everything so every function, memory and global
-/// can be reached from the host.
+/// memory, or two memories with multi-memory), have no imports, and export everything so
+/// every function, memory and global can be reached from the host.
 ///
 /// # Errors
 ///
 /// When `u` runs out of bytes in a way `arbitrary` reports.
-pub fn module_config(u: &mut Unstructured<'_>, proposals: Proposals) -> Result<wasm_smith::Config> {
+pub fn module_config(u: &mut Unstructured<'_>, features: Features) -> Result<wasm_smith::Config> {
     let mut config = wasm_smith::Config {
         max_types: u.int_in_range(1..=8)?,
         max_funcs: u.int_in_range(1..=8)?,
@@ -66,8 +47,9 @@ pub fn module_config(u: &mut Unstructured<'_>, proposals: Proposals) -> Result<w
         max_data_segments: 4,
         max_instructions: u.int_in_range(10..=400)?,
         max_nesting_depth: 8,
-        max_memories: u.int_in_range(0..=1)?,
+        max_memories: u.int_in_range(0..=if features.multi_memory { 2 } else { 1 })?,
         max_memory32_bytes: 4 << 16,
+        max_memory64_bytes: 4 << 16,
         min_funcs: 1,
         max_imports: 0,
         max_exports: 32,
@@ -77,27 +59,30 @@ pub fn module_config(u: &mut Unstructured<'_>, proposals: Proposals) -> Result<w
         export_everything: true,
         ..wasm_smith::Config::default()
     };
-    config.sign_extension_ops_enabled = proposals.sign_extension;
-    config.saturating_float_to_int_enabled = proposals.saturating_float_to_int;
-    config.multi_value_enabled = proposals.multi_value;
-    config.bulk_memory_enabled = proposals.bulk_memory;
-    config.reference_types_enabled = proposals.reference_types;
-    config.simd_enabled = proposals.simd;
-    disable_unimplemented(&mut config);
+    apply_features(&mut config, features);
     Ok(config)
 }
 
-/// Switches off every proposal Tarn has no switch for: wasm-smith enables several of
-/// them by default.
-fn disable_unimplemented(config: &mut wasm_smith::Config) {
-    config.relaxed_simd_enabled = false;
+/// Sets wasm-smith's proposal switches from `features`, and switches off every proposal
+/// `Features` has no switch for (wasm-smith enables several of them by default).
+pub fn apply_features(config: &mut wasm_smith::Config, features: Features) {
+    config.sign_extension_ops_enabled = features.sign_extension;
+    config.saturating_float_to_int_enabled = features.saturating_float_to_int;
+    config.multi_value_enabled = features.multi_value;
+    config.bulk_memory_enabled = features.bulk_memory;
+    config.reference_types_enabled = features.reference_types;
+    config.simd_enabled = features.simd;
+    config.relaxed_simd_enabled = features.relaxed_simd;
+    config.tail_call_enabled = features.tail_call;
+    config.extended_const_enabled = features.extended_const;
+    config.memory64_enabled = features.memory64;
+    if !features.multi_memory {
+        config.max_memories = config.max_memories.min(1);
+    }
     config.exceptions_enabled = false;
     config.gc_enabled = false;
     config.threads_enabled = false;
     config.shared_everything_threads_enabled = false;
-    config.memory64_enabled = false;
-    config.tail_call_enabled = false;
-    config.extended_const_enabled = false;
     config.wide_arithmetic_enabled = false;
     config.custom_page_sizes_enabled = false;
     config.compact_imports_enabled = false;

@@ -37,8 +37,3 @@ pub use isa::OptLevel;
 /// The feature an `Unsupported` error names for a SIMD operator on a host without what
 /// Cranelift needs to compile SIMD (SSE4.1 on x86-64): never wrong code, a clear error.
 pub const SIMD_WITHOUT_SSE41: &str = "SIMD on a host without SSE4.1";
-
-/// Every feature of the default (Wasm 2.0) feature set that validates but does not
-/// compile: a module that passes validation fails `Module::new` only with an
-/// `Unsupported` error naming one of these. Empty: all of Wasm 2.0 compiles.
-pub const UNSUPPORTED_WASM2_FEATURES: &[&str] = &[];

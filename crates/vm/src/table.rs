@@ -265,6 +265,7 @@ mod tests {
         TableType {
             element,
             limits: Limits { minimum, maximum },
+            table64: false,
         }
     }
 

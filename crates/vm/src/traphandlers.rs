@@ -321,6 +321,10 @@ pub fn record_panic(payload: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Se
     Ok(())
 }
 
+/// The size of the lowest page of the address space, which Linux never maps (its
+/// `vm.mmap_min_addr` is at least this), so a fault there is a null access.
+const NULL_PAGE_SIZE: usize = 4096;
+
 /// Where the signal handler sends a thread that faulted in compiled code: it returns
 /// from the handler (so the kernel restores the signal mask and leaves the alternate
 /// stack) into this function, running on the thread's own stack below the faulting
@@ -328,9 +332,9 @@ pub fn record_panic(payload: Box<dyn Any + Send>) -> Result<(), Box<dyn Any + Se
 /// the fault, builds the trap with its backtrace and jumps back to `catch_traps`.
 ///
 /// A memory fault is claimed as an out-of-bounds access only at a heap-access trap site
-/// and at an address inside a linear memory's reservation; anything else is a bug in
-/// Tarn's code generation, and continuing could hide memory corruption, so the process
-/// aborts with a message naming both addresses.
+/// and at an address inside a linear memory's reservation or the null page; anything
+/// else is a bug in Tarn's code generation, and continuing could hide memory
+/// corruption, so the process aborts with a message naming both addresses.
 extern "C" fn resume_after_fault(activation: *const Activation) -> ! {
     // SAFETY: the signal handler passes this thread's innermost activation, which stays
     // alive until control is back in its `catch_traps`.
@@ -339,9 +343,13 @@ extern "C" fn resume_after_fault(activation: *const Activation) -> ! {
         std::process::abort();
     };
     let memory_fault = fault.signal == libc::SIGSEGV || fault.signal == libc::SIGBUS;
+    // Explicitly checked accesses (64-bit memories) send an out-of-bounds index to the
+    // null address with a Spectre-safe select, so the first page, which is never
+    // mapped, is also a memory's trap address.
+    let clamped_to_null = fault.address < NULL_PAGE_SIZE;
     if memory_fault
         && (fault.code != TrapCode::MemoryOutOfBounds
-            || !crate::reservations::contains(fault.address))
+            || !(clamped_to_null || crate::reservations::contains(fault.address)))
     {
         eprintln!(
             "tarn: compiled code at {:#x} faulted on address {:#x}, which is not in any \

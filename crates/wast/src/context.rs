@@ -70,6 +70,12 @@ struct WastContext {
     current: Option<Result<Instance, String>>,
     /// Modules named with `$id`, likewise.
     named: HashMap<String, Result<Instance, String>>,
+    /// Modules compiled by `module definition`, by name, and the most recent one; a
+    /// later `module instance` instantiates them.
+    definitions: HashMap<String, Result<Module, String>>,
+    last_definition: Option<Result<Module, String>>,
+    /// Names whose `register` failed, and why, so later link errors can say.
+    failed_registrations: HashMap<String, String>,
 }
 
 /// What executing an action produced.
@@ -91,6 +97,9 @@ impl WastContext {
             linker,
             current: None,
             named: HashMap::new(),
+            definitions: HashMap::new(),
+            last_definition: None,
+            failed_registrations: HashMap::new(),
         })
     }
 
@@ -111,8 +120,56 @@ impl WastContext {
                 }
                 instance.map(drop)
             }
+            WastDirective::ModuleDefinition(mut quote) => {
+                let name = module_name(&quote);
+                let module = quote
+                    .encode()
+                    .map_err(|e| format!("the text format encoder rejected the module: {e}"))
+                    .and_then(|wasm| {
+                        Module::from_binary(&self.engine, &wasm)
+                            .map_err(|e| format!("compilation failed: {e}"))
+                    });
+                self.last_definition = Some(module.clone());
+                if let Some(name) = name {
+                    self.definitions.insert(name, module.clone());
+                }
+                module.map(drop)
+            }
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
+                let definition = match module {
+                    Some(id) => self
+                        .definitions
+                        .get(id.name())
+                        .ok_or_else(|| format!("no module definition named {}", id.name()))?,
+                    None => self
+                        .last_definition
+                        .as_ref()
+                        .ok_or_else(|| "no module defined yet".to_string())?,
+                };
+                let instance_result = definition
+                    .clone()
+                    .map_err(|why| format!("the module definition failed: {why}"))
+                    .and_then(|module| {
+                        self.linker
+                            .instantiate(&mut self.store, &module)
+                            .map_err(|e| format!("instantiation failed: {e}"))
+                    });
+                self.current = Some(instance_result.clone());
+                if let Some(id) = instance {
+                    self.named
+                        .insert(id.name().to_string(), instance_result.clone());
+                }
+                instance_result.map(drop)
+            }
             WastDirective::Register { name, module, .. } => {
-                let instance = self.instance(module.map(|id| id.name()))?;
+                let instance = self
+                    .instance(module.map(|id| id.name()))
+                    .inspect_err(|why| {
+                        self.failed_registrations
+                            .insert(name.to_owned(), why.clone());
+                    })?;
                 self.linker
                     .instance(&mut self.store, name, instance)
                     .map(drop)
@@ -155,9 +212,22 @@ impl WastContext {
         }
     }
 
-    fn instantiate(&mut self, wasm: &[u8]) -> Result<Instance, Error> {
-        let module = Module::from_binary(&self.engine, wasm)?;
-        self.linker.instantiate(&mut self.store, &module)
+    fn instantiate(&mut self, wasm: &[u8]) -> Result<Instance, String> {
+        let module = Module::from_binary(&self.engine, wasm).map_err(|e| e.to_string())?;
+        self.linker
+            .instantiate(&mut self.store, &module)
+            .map_err(|e| self.explain_link_error(e.to_string()))
+    }
+
+    /// Adds, to an error naming an import from a module name whose `register` failed,
+    /// why it failed: the root cause, not only its echo.
+    fn explain_link_error(&self, mut message: String) -> String {
+        for (name, why) in &self.failed_registrations {
+            if message.contains(&format!("`{name}::")) {
+                message.push_str(&format!(" (registering `{name}` failed: {why})"));
+            }
+        }
+        message
     }
 
     fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
@@ -292,10 +362,7 @@ fn expect_trap(error: &Error, expected: &str) -> Result<(), String> {
 }
 
 fn module_name(quote: &QuoteWat<'_>) -> Option<String> {
-    match quote {
-        QuoteWat::Wat(Wat::Module(m)) => m.id.map(|id| id.name().to_string()),
-        _ => None,
-    }
+    quote.name().map(|id| id.name().to_string())
 }
 
 /// The keyword a directive starts with, for messages about directives the runner does not

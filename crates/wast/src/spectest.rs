@@ -44,6 +44,15 @@ pub(crate) fn link_spectest(linker: &mut Linker<()>, store: &mut Store<()>) -> R
         Val::FuncRef(None),
     )?;
     linker.define(&*store, "spectest", "table", table)?;
+    // A 64-bit table exists only where the engine accepts 64-bit tables.
+    if store.engine().config().proposal_enabled("memory64") == Some(true) {
+        let table64 = Table::new(
+            &mut *store,
+            TableType::new64(RefType::Func, 10, Some(20)),
+            Val::FuncRef(None),
+        )?;
+        linker.define(&*store, "spectest", "table64", table64)?;
+    }
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2)))?;
     linker.define(&*store, "spectest", "memory", memory)?;
     Ok(())

@@ -126,6 +126,7 @@ fn types_functions_tables_memories_and_globals_are_converted() {
                 minimum: 2,
                 maximum: Some(10)
             },
+            table64: false,
         }
     );
     assert_eq!(

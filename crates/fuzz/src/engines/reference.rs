@@ -20,16 +20,17 @@ pub struct WasmiInstance {
     fuel: Fuel,
 }
 
-/// wasmi configured for the Wasm 2.0 Tarn compiles, metering fuel when Tarn
-/// does, so that running out of fuel is only ever excused when both engines ran out.
+/// wasmi configured for the proposals of [`crate::generators::FUZZ_FEATURES`], metering
+/// fuel when Tarn does, so that running out of fuel is only ever excused when both
+/// engines ran out.
 fn engine(fuel: Fuel) -> &'static Engine {
     static ENGINES: OnceLock<[Engine; 2]> = OnceLock::new();
     let engines = ENGINES.get_or_init(|| {
         [Fuel::Unmetered, Fuel::Metered].map(|fuel| {
             let mut config = wasmi::Config::default();
             config.wasm_simd(true).wasm_relaxed_simd(false);
-            config.wasm_tail_call(false).wasm_extended_const(false);
-            config.wasm_multi_memory(false);
+            config.wasm_tail_call(true).wasm_extended_const(true);
+            config.wasm_multi_memory(true).wasm_memory64(true);
             config
                 .wasm_wide_arithmetic(false)
                 .wasm_custom_page_sizes(false);

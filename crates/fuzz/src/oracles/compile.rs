@@ -8,7 +8,7 @@ use arbitrary::Unstructured;
 use environ::{Features, Tunables};
 use jit::{CompiledModule, Compiler, OptLevel};
 
-use crate::generators::{self, Proposals};
+use crate::generators::{self, FUZZ_FEATURES};
 
 use super::Verdict;
 
@@ -28,7 +28,7 @@ pub fn compile(data: &[u8]) -> Verdict {
 
 /// The module [`compile`] generates from the front of `u`.
 pub(super) fn module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
-    let config = generators::module_config(u, Proposals::TARN)?;
+    let config = generators::module_config(u, FUZZ_FEATURES)?;
     generators::module(u, config)
 }
 
@@ -89,7 +89,7 @@ fn ordered_fields(module: &environ::Module) -> String {
 }
 
 fn compile_once(compiler: &Compiler, wasm: &[u8]) -> CompiledModule {
-    let translation = environ::translate_module(wasm, Features::WASM2)
+    let translation = environ::translate_module(wasm, Features::default())
         .unwrap_or_else(|e| panic!("a valid module failed to translate: {e}"));
     compiler
         .compile_module(translation)

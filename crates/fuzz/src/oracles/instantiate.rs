@@ -5,7 +5,7 @@
 use arbitrary::Unstructured;
 
 use crate::engines::{Fuel, TarnConfig, TarnInstance, tarn};
-use crate::generators::{self, Proposals};
+use crate::generators::{self, FUZZ_FEATURES};
 use crate::values::{CallOutcome, ExportKind, Limit, Value};
 
 use super::Verdict;
@@ -28,7 +28,7 @@ pub fn instantiate(data: &[u8]) -> Verdict {
 
 /// The module [`instantiate`] generates from the front of `u`.
 pub(super) fn module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
-    let config = generators::module_config(u, Proposals::TARN)?;
+    let config = generators::module_config(u, FUZZ_FEATURES)?;
     generators::module(u, config)
 }
 

@@ -1,9 +1,11 @@
 //! The memory-access oracle: generated loads, stores (scalar and SIMD: full, lane, splat,
 //! zero-extending and widening), `memory.fill` and `memory.copy` at
 //! addresses near the memory's end, under every bounds-check strategy Tarn has (guard
-//! pages, explicit checks, a small reservation that moves on growth). Each must trap
-//! exactly when address + offset + width exceeds the memory's size, which the oracle
-//! computes itself, and loads must return what a byte-array model of the memory holds.
+//! pages, explicit checks, a small reservation that moves on growth), on 32-bit and
+//! 64-bit memories (whose addresses and offsets reach the top of the 64-bit range).
+//! Each must trap exactly when address + offset + width exceeds the memory's size, which
+//! the oracle computes itself without overflow, and loads must return what a byte-array
+//! model of the memory holds.
 
 mod plan;
 
@@ -12,7 +14,7 @@ use tarn::{Instance, Module, Store, Val};
 
 use crate::engines::{Fuel, TarnConfig};
 
-use self::plan::{Access, Plan, Step};
+use self::plan::{Access, Plan, Step, plan_limit};
 use super::Verdict;
 
 /// Runs one access plan and compares every step, and the final memory, with the model.
@@ -65,8 +67,8 @@ type StepResult = Result<i64, ()>;
 
 /// Applies `step` to the model and says what it must return.
 fn expect(plan: &Plan, model: &mut Vec<u8>, step: Step) -> StepResult {
-    let size = model.len() as u64;
-    let in_bounds = |start: u64, len: u64| start + len <= size;
+    let size = model.len() as u128;
+    let in_bounds = |start: u128, len: u64| start + u128::from(len) <= size;
     match step {
         Step::Access {
             access,
@@ -74,7 +76,7 @@ fn expect(plan: &Plan, model: &mut Vec<u8>, step: Step) -> StepResult {
             value,
         } => {
             let Access { kind, offset } = plan.accesses[access];
-            let start = u64::from(address) + u64::from(offset);
+            let start = u128::from(address) + u128::from(offset);
             if !in_bounds(start, u64::from(kind.width)) {
                 return Err(());
             }
@@ -99,25 +101,22 @@ fn expect(plan: &Plan, model: &mut Vec<u8>, step: Step) -> StepResult {
             ))
         }
         Step::Grow { delta } => {
-            let pages = size >> 16;
-            let limit = u64::from(plan.maximum.unwrap_or(65536));
-            if pages + u64::from(delta) > limit {
+            let pages = (size >> 16) as u64;
+            if pages.saturating_add(delta) > plan_limit(plan.maximum) {
                 return Ok(-1);
             }
             model.resize(model.len() + ((delta as usize) << 16), 0);
             Ok(pages as i64)
         }
         Step::Fill { dst, value, len } => {
-            if !in_bounds(u64::from(dst), u64::from(len)) {
+            if !in_bounds(u128::from(dst), len) {
                 return Err(());
             }
             model[dst as usize..][..len as usize].fill(value);
             Ok(0)
         }
         Step::Copy { dst, src, len } => {
-            if !in_bounds(u64::from(dst), u64::from(len))
-                || !in_bounds(u64::from(src), u64::from(len))
-            {
+            if !in_bounds(u128::from(dst), len) || !in_bounds(u128::from(src), len) {
                 return Err(());
             }
             model.copy_within(src as usize..(src + len) as usize, dst as usize);
@@ -149,7 +148,14 @@ fn extend(raw: u64, width: u8, signed: bool, bits: u32) -> i64 {
 ///
 /// If a call fails with anything but an out-of-bounds memory trap.
 fn run(store: &mut Store<()>, instance: &Instance, plan: &Plan, step: Step) -> StepResult {
-    let i32_arg = |v: u32| Val::I32(v as i32);
+    // An address, length or delta in the memory's index type.
+    let arg = |v: u64| {
+        if plan.memory64 {
+            Val::I64(v as i64)
+        } else {
+            Val::I32(v as u32 as i32)
+        }
+    };
     let (name, params, has_result) = match step {
         Step::Access {
             access,
@@ -157,25 +163,23 @@ fn run(store: &mut Store<()>, instance: &Instance, plan: &Plan, step: Step) -> S
             value,
         } => (
             format!("access{access}"),
-            vec![i32_arg(address), Val::I64(value as i64)],
+            vec![arg(address), Val::I64(value as i64)],
             !plan.accesses[access].kind.store,
         ),
-        Step::Grow { delta } => ("grow".to_owned(), vec![i32_arg(delta)], true),
+        Step::Grow { delta } => ("grow".to_owned(), vec![arg(delta)], true),
         Step::Fill { dst, value, len } => (
             "fill".to_owned(),
-            vec![i32_arg(dst), i32_arg(u32::from(value)), i32_arg(len)],
+            vec![arg(dst), Val::I32(i32::from(value)), arg(len)],
             false,
         ),
-        Step::Copy { dst, src, len } => (
-            "copy".to_owned(),
-            vec![i32_arg(dst), i32_arg(src), i32_arg(len)],
-            false,
-        ),
+        Step::Copy { dst, src, len } => {
+            ("copy".to_owned(), vec![arg(dst), arg(src), arg(len)], false)
+        }
     };
     let func = instance.get_func(&mut *store, &name).expect("exported");
     let mut results = vec![Val::I64(0); usize::from(has_result)];
     if let Step::Grow { .. } = step {
-        results = vec![Val::I32(0)];
+        results = vec![arg(0)];
     }
     match func.call(&mut *store, &params, &mut results) {
         Ok(()) => Ok(match results.first() {

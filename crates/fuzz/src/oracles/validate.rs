@@ -1,5 +1,7 @@
 //! The validation oracle: on any bytes, Tarn never panics, and it accepts a binary module
-//! exactly when wasmparser's validator accepts it with the same features (Wasm 2.0).
+//! exactly when wasmparser's validator accepts it with the same features (Tarn's
+//! default: Wasm 2.0 and the Wasm 3.0 proposals it implements), and compiles every
+//! module it accepts.
 //!
 //! `Module::new` also accepts the text format when the bytes do not start with `\0asm`,
 //! so the comparison is made only on inputs that start with the binary magic; other
@@ -8,10 +10,10 @@
 use std::sync::OnceLock;
 
 use arbitrary::Unstructured;
-use environ::{CompileError, Features, wasmparser};
+use environ::{Features, wasmparser};
 use tarn::{Config, Engine, Module};
 
-use crate::generators::{self, Proposals};
+use crate::generators;
 
 use super::Verdict;
 
@@ -23,8 +25,7 @@ const MAGIC_AND_VERSION: &[u8] = b"\0asm\x01\0\0\0";
 /// # Panics
 ///
 /// If Tarn panics, if `Module::validate` and wasmparser disagree, or if `Module::new`
-/// fails on a module `Module::validate` accepts for any reason but a feature the jit
-/// names in [`jit::UNSUPPORTED_WASM2_FEATURES`] (SIMD code generation).
+/// fails on a module `Module::validate` accepts.
 pub fn validate(data: &[u8]) -> Verdict {
     match module(&mut Unstructured::new(data)) {
         Ok(wasm) => check(&wasm),
@@ -54,7 +55,8 @@ pub fn check(wasm: &[u8]) -> Verdict {
         return Verdict::Skipped("text input: only checked for panics");
     }
     let accepted = Module::validate(engine, wasm);
-    let mut validator = wasmparser::Validator::new_with_features(Features::WASM2.to_wasmparser());
+    let mut validator =
+        wasmparser::Validator::new_with_features(Features::default().to_wasmparser());
     let expected = validator.validate_all(wasm).map(drop);
     assert_eq!(
         accepted.is_ok(),
@@ -63,14 +65,7 @@ pub fn check(wasm: &[u8]) -> Verdict {
     );
     match Module::new(engine, wasm) {
         Ok(_) => assert!(accepted.is_ok(), "Module::new accepted an invalid module"),
-        Err(error) if accepted.is_ok() => assert!(
-            matches!(
-                error.downcast_ref::<CompileError>(),
-                Some(CompileError::Unsupported { feature, .. })
-                    if jit::UNSUPPORTED_WASM2_FEATURES.contains(feature)
-            ),
-            "Module::new rejected a valid module: {error}"
-        ),
+        Err(error) if accepted.is_ok() => panic!("Module::new rejected a valid module: {error}"),
         Err(_) => {}
     }
     Verdict::Checked
@@ -79,24 +74,13 @@ pub fn check(wasm: &[u8]) -> Verdict {
 /// A generated module, sometimes using proposals Tarn does not accept, with up to four
 /// bytes overwritten, inserted or removed.
 fn mutated_module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
-    let proposals = Proposals {
-        sign_extension: u.arbitrary()?,
-        saturating_float_to_int: u.arbitrary()?,
-        multi_value: u.arbitrary()?,
-        bulk_memory: u.arbitrary()?,
-        reference_types: u.arbitrary()?,
-        simd: u.arbitrary()?,
-    };
-    let mut config = generators::module_config(u, proposals)?;
-    config.tail_call_enabled = u.ratio(1, 8)?;
-    config.extended_const_enabled = u.ratio(1, 8)?;
-    config.memory64_enabled = u.ratio(1, 8)?;
+    let mut features = Features::WASM1;
+    for name in Features::NAMES {
+        features.set(name, u.arbitrary()?);
+    }
+    let mut config = generators::module_config(u, features)?;
     config.threads_enabled = u.ratio(1, 8)?;
-    config.max_memories = if u.ratio(1, 8)? {
-        2
-    } else {
-        config.max_memories
-    };
+    config.exceptions_enabled = u.ratio(1, 8)?;
     let mut wasm = generators::module(u, config)?;
     for _ in 0..u.int_in_range(0..=4)? {
         let at = u.int_in_range(0..=wasm.len())?;
@@ -112,7 +96,7 @@ fn mutated_module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
     Ok(wasm)
 }
 
-/// The default engine (Wasm 2.0, SIMD accepted by validation), built once.
+/// The default engine, built once.
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {

@@ -1,22 +1,43 @@
 //! `call` (direct for defined functions, through the `VMFunctionImport` for imports) and
 //! `call_indirect` (bounds check, null check, signature check against the engine-wide type
-//! id, then a call through the `VMFuncRef`).
+//! id, then a call through the `VMFuncRef`), and their tail-call forms `return_call` and
+//! `return_call_indirect`, which Cranelift emits on the `tail` calling convention every
+//! wasm function uses.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, Value, types};
+use cranelift_codegen::ir::{self, InstBuilder, Value, types};
 use environ::{FuncIndex, TableIndex, TrapCode, TypeIndex};
+use smallvec::SmallVec;
 
 use super::{FuncTranslator, user_trap};
 use crate::func_env::{to_offset, trusted};
 
+/// What a call goes to: a defined function of this module, called directly, or code and
+/// a `vmctx` loaded at run time (an import or a `VMFuncRef`).
+enum Callee {
+    Direct(ir::FuncRef),
+    Indirect {
+        sig: ir::SigRef,
+        code: Value,
+        vmctx: Value,
+    },
+}
+
+/// Whether a call returns to its caller or replaces the caller's frame (`return_call*`).
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    Normal,
+    Tail,
+}
+
 impl FuncTranslator<'_, '_> {
-    /// `call`.
-    pub(crate) fn op_call(&mut self, index: u32) {
+    /// `call` and `return_call`.
+    pub(crate) fn op_call(&mut self, index: u32, kind: CallKind) {
         self.flush_fuel();
         let func = FuncIndex::from_u32(index);
         let ty = self.env.module.func_type(func);
         let args = self.pop_n(ty.params.len());
-        let results = if self.env.module.is_imported_func(func) {
+        let callee = if self.env.module.is_imported_func(func) {
             let o = &self.env.offsets;
             let import = o.vmctx_vmfunction_import(func);
             let code_field = import + o.vmfunction_import_wasm_call();
@@ -24,33 +45,20 @@ impl FuncTranslator<'_, '_> {
             let code = self
                 .env
                 .load_immutable_ptr(&mut self.builder, self.vmctx, code_field);
-            let callee_vmctx =
-                self.env
-                    .load_immutable_ptr(&mut self.builder, self.vmctx, vmctx_field);
+            let vmctx = self
+                .env
+                .load_immutable_ptr(&mut self.builder, self.vmctx, vmctx_field);
             let sig = self.builder.import_signature(self.env.wasm_signature(ty));
-            let all = self.call_args(callee_vmctx, &args);
-            let call = self.builder.ins().call_indirect(sig, code, &all);
-            self.builder.inst_results(call).to_vec()
+            Callee::Indirect { sig, code, vmctx }
         } else {
-            let callee = self.wasm_func_ref(func);
-            let all = self.call_args(self.vmctx, &args);
-            let call = self.builder.ins().call(callee, &all);
-            self.builder.inst_results(call).to_vec()
+            Callee::Direct(self.wasm_func_ref(func))
         };
-        self.stack.extend(results);
+        self.emit_call(callee, &args, kind);
     }
 
-    /// `(callee_vmctx, caller_vmctx, args...)`.
-    fn call_args(&self, callee_vmctx: Value, args: &[Value]) -> Vec<Value> {
-        let mut all = Vec::with_capacity(args.len() + 2);
-        all.push(callee_vmctx);
-        all.push(self.vmctx);
-        all.extend_from_slice(args);
-        all
-    }
-
-    /// `call_indirect`.
-    pub(crate) fn op_call_indirect(&mut self, type_index: u32, table_index: u32) {
+    /// `call_indirect` and `return_call_indirect`: the bounds, null and signature checks
+    /// all happen before a tail call tears down this frame.
+    pub(crate) fn op_call_indirect(&mut self, type_index: u32, table_index: u32, kind: CallKind) {
         self.flush_fuel();
         let ty_index = TypeIndex::from_u32(type_index);
         let table = TableIndex::from_u32(table_index);
@@ -65,12 +73,43 @@ impl FuncTranslator<'_, '_> {
         let o = &self.env.offsets;
         let (code_field, vmctx_field) = (o.vm_func_ref_wasm_call(), o.vm_func_ref_vmctx());
         let code = self.env.load_ptr(&mut self.builder, func_ref, code_field);
-        let callee_vmctx = self.env.load_ptr(&mut self.builder, func_ref, vmctx_field);
+        let vmctx = self.env.load_ptr(&mut self.builder, func_ref, vmctx_field);
         let sig = self.builder.import_signature(self.env.wasm_signature(ty));
-        let all = self.call_args(callee_vmctx, &args);
-        let call = self.builder.ins().call_indirect(sig, code, &all);
-        let results = self.builder.inst_results(call).to_vec();
-        self.stack.extend(results);
+        self.emit_call(Callee::Indirect { sig, code, vmctx }, &args, kind);
+    }
+
+    /// Emits the call with `(callee_vmctx, caller_vmctx, args...)`. A normal call pushes
+    /// its results; a tail call ends the function, like `return`.
+    fn emit_call(&mut self, callee: Callee, args: &[Value], kind: CallKind) {
+        let callee_vmctx = match callee {
+            Callee::Direct(_) => self.vmctx,
+            Callee::Indirect { vmctx, .. } => vmctx,
+        };
+        let mut all: SmallVec<[Value; 8]> = SmallVec::with_capacity(args.len() + 2);
+        all.push(callee_vmctx);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let ins = self.builder.ins();
+        match (callee, kind) {
+            (Callee::Direct(func), CallKind::Normal) => {
+                let call = ins.call(func, &all);
+                let results = self.builder.inst_results(call).to_vec();
+                self.stack.extend(results);
+            }
+            (Callee::Indirect { sig, code, .. }, CallKind::Normal) => {
+                let call = ins.call_indirect(sig, code, &all);
+                let results = self.builder.inst_results(call).to_vec();
+                self.stack.extend(results);
+            }
+            (Callee::Direct(func), CallKind::Tail) => {
+                ins.return_call(func, &all);
+                self.reachable = false;
+            }
+            (Callee::Indirect { sig, code, .. }, CallKind::Tail) => {
+                ins.return_call_indirect(sig, code, &all);
+                self.reachable = false;
+            }
+        }
     }
 
     /// Traps with `BadSignature` unless the callee's type id is `type_ids[ty]`.

@@ -7,6 +7,7 @@ use environ::CompileError;
 use environ::wasmparser::Operator;
 
 use super::FuncTranslator;
+use super::call::CallKind;
 use super::numeric::Rounding;
 
 impl FuncTranslator<'_, '_> {
@@ -38,11 +39,16 @@ impl FuncTranslator<'_, '_> {
             O::Drop => self.op_drop(),
             O::Select | O::TypedSelect { .. } => self.op_select(),
             // Calls.
-            O::Call { function_index } => self.op_call(*function_index),
+            O::Call { function_index } => self.op_call(*function_index, CallKind::Normal),
             O::CallIndirect {
                 type_index,
                 table_index,
-            } => self.op_call_indirect(*type_index, *table_index),
+            } => self.op_call_indirect(*type_index, *table_index, CallKind::Normal),
+            O::ReturnCall { function_index } => self.op_call(*function_index, CallKind::Tail),
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.op_call_indirect(*type_index, *table_index, CallKind::Tail),
             // Variables.
             O::LocalGet { local_index } => self.op_local_get(*local_index),
             O::LocalSet { local_index } => self.op_local_set(*local_index),

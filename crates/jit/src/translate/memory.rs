@@ -34,20 +34,20 @@ impl FuncTranslator<'_, '_> {
             });
         };
         let memory = MemoryIndex::from_u32(memory);
-        if self.env.module.memories[memory].memory64 {
-            return Err(CompileError::Unsupported {
-                feature: "64-bit memories",
-                offset,
-            });
-        }
         let index = self.pop();
+        let end = memarg.offset.checked_add(u64::from(width));
+        if self.env.module.memories[memory].memory64 {
+            return Ok(self.heap_address64(memory, index, memarg.offset, end));
+        }
         let index = self.widen_to_pointer(index);
         if !self
             .env
             .tunables
             .access_needs_no_bounds_check(memarg.offset, width)
+            && !self.constant_access_in_bounds(memory, index, end)
         {
-            self.explicit_bounds_check(memory, index, memarg.offset + u64::from(width));
+            let end = end.expect("a 32-bit offset plus a width fits in u64");
+            self.explicit_bounds_check(memory, index, end);
         }
         let base = self.env.memory_base(&mut self.builder, self.vmctx, memory);
         let addr = self.builder.ins().iadd(base, index);
@@ -56,6 +56,109 @@ impl FuncTranslator<'_, '_> {
         } else {
             self.builder.ins().iadd_imm_s(addr, memarg.offset as i64)
         })
+    }
+
+    /// Whether `index` is a constant and `index + end` lies within the memory's minimum
+    /// size, which it can never shrink below: such an access needs no check.
+    fn constant_access_in_bounds(
+        &self,
+        memory: MemoryIndex,
+        index: Value,
+        end: Option<u64>,
+    ) -> bool {
+        let Some(end) = end else { return false };
+        let Some(constant) = self.constant_value(index) else {
+            return false;
+        };
+        let minimum = self.env.module.memories[memory]
+            .limits
+            .minimum
+            .saturating_mul(environ::WASM_PAGE_SIZE);
+        constant
+            .checked_add(end)
+            .is_some_and(|last| last <= minimum)
+    }
+
+    /// The value of `v` when it is an integer constant (possibly zero-extended).
+    fn constant_value(&self, v: Value) -> Option<u64> {
+        let dfg = &self.builder.func.dfg;
+        let inst = dfg.value_def(v).inst()?;
+        match dfg.insts[inst] {
+            ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } => {
+                let bits = dfg.value_type(v).bits();
+                let raw = imm.bits().cast_unsigned();
+                Some(if bits >= 64 {
+                    raw
+                } else {
+                    raw & ((1u64 << bits) - 1)
+                })
+            }
+            ir::InstructionData::Unary {
+                opcode: ir::Opcode::Uextend,
+                arg,
+            } => self.constant_value(arg),
+            _ => None,
+        }
+    }
+
+    /// The address of an access to a 64-bit memory: guard pages cannot cover a 64-bit
+    /// index, so every access is checked (`index + offset + width <= length`) unless the
+    /// index is a constant within the minimum size. With signal-based traps an
+    /// out-of-bounds index selects the null address with a Spectre-safe conditional move
+    /// and the access faults there, so even a mispredicted path never reads outside the
+    /// memory; without them the check is an explicit trap.
+    fn heap_address64(
+        &mut self,
+        memory: MemoryIndex,
+        index: Value,
+        static_offset: u64,
+        end: Option<u64>,
+    ) -> Value {
+        let oob_code = ir::TrapCode::HEAP_OUT_OF_BOUNDS;
+        let in_bounds = self.constant_access_in_bounds(memory, index, end);
+        let index = self.widen_to_pointer(index);
+        let base = self.env.memory_base(&mut self.builder, self.vmctx, memory);
+        let ptr = self.env.ptr;
+        if in_bounds {
+            let addr = self.builder.ins().iadd(base, index);
+            return self.builder.ins().iadd_imm_s(addr, static_offset as i64);
+        }
+        let Some(end) = end.filter(|&end| i64::try_from(end).is_ok()) else {
+            // No memory is 2^63 bytes long: the access is always out of bounds.
+            // The access itself goes into a fresh block that nothing reaches.
+            self.builder.ins().trap(oob_code);
+            let dead = self.builder.create_block();
+            self.builder.switch_to_block(dead);
+            self.builder.seal_block(dead);
+            return self.builder.ins().iconst(ptr, 0);
+        };
+        let len = self
+            .env
+            .memory_length(&mut self.builder, self.vmctx, memory);
+        let end_value = self.builder.ins().iconst(ptr, end as i64);
+        let last = self
+            .builder
+            .ins()
+            .uadd_overflow_trap(index, end_value, oob_code);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, last, len);
+        let addr = self.builder.ins().iadd(base, index);
+        let addr = if static_offset == 0 {
+            addr
+        } else {
+            self.builder.ins().iadd_imm_s(addr, static_offset as i64)
+        };
+        if !self.env.tunables.signals_based_traps {
+            self.builder.ins().trapnz(oob, oob_code);
+            return addr;
+        }
+        let null = self.builder.ins().iconst(ptr, 0);
+        self.builder.ins().select_spectre_guard(oob, null, addr)
     }
 
     /// Traps unless `index + end <= current_length`. On 64-bit hosts the sum of a 32-bit
@@ -131,7 +234,7 @@ impl FuncTranslator<'_, '_> {
             .env
             .memory_length(&mut self.builder, self.vmctx, MemoryIndex::from_u32(mem));
         let pages = self.builder.ins().ushr_imm_u(len, 16);
-        let v = self.narrow_to_i32(pages);
+        let v = self.index_result(pages, self.memory64(mem));
         self.push(v);
     }
 
@@ -148,8 +251,13 @@ impl FuncTranslator<'_, '_> {
             .ins()
             .icmp_imm_s(IntCC::Equal, old, GROW_TRAPPED);
         self.raise_if(trapped);
-        let v = self.narrow_to_i32(old);
+        let v = self.index_result(old, self.memory64(mem));
         self.push(v);
+    }
+
+    /// Whether the memory has 64-bit addresses.
+    fn memory64(&self, mem: u32) -> bool {
+        self.env.module.memories[MemoryIndex::from_u32(mem)].memory64
     }
 
     /// `memory.copy`.

@@ -5,7 +5,7 @@
 //! `*const VMFuncRef` tagged with `FUNCREF_INIT_BIT`; externref slots hold raw values.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, Value, types};
+use cranelift_codegen::ir::{self, InstBuilder, Value, types};
 use environ::{
     BuiltinFunction, CompileError, ElemIndex, FUNCREF_INIT_BIT, FuncIndex, GROW_TRAPPED, RefType,
     TableIndex, TrapCode,
@@ -17,16 +17,43 @@ use crate::func_env::trusted;
 impl FuncTranslator<'_, '_> {
     /// A wasm `i32` widened to a pointer-sized integer.
     pub(crate) fn widen_to_pointer(&mut self, value: Value) -> Value {
-        if self.env.ptr == types::I32 {
+        let ty = self.builder.func.dfg.value_type(value);
+        if ty == self.env.ptr {
             value
-        } else {
+        } else if ty.bits() < self.env.ptr.bits() {
             self.builder.ins().uextend(self.env.ptr, value)
+        } else {
+            // A 64-bit index on a 32-bit host: an index above the address space is out
+            // of bounds of anything the host could hold.
+            let high = self.builder.ins().ushr_imm_u(value, 32);
+            self.builder
+                .ins()
+                .trapnz(high, ir::TrapCode::HEAP_OUT_OF_BOUNDS);
+            self.builder.ins().ireduce(self.env.ptr, value)
         }
     }
 
-    /// A wasm `i32` as the `i64` builtins take.
+    /// A wasm `i32` (or an already 64-bit index of a 64-bit memory or table) as the
+    /// `i64` builtins take.
     pub(crate) fn widen_to_i64(&mut self, value: Value) -> Value {
-        self.builder.ins().uextend(types::I64, value)
+        if self.builder.func.dfg.value_type(value) == types::I64 {
+            value
+        } else {
+            self.builder.ins().uextend(types::I64, value)
+        }
+    }
+
+    /// A size or old size from a builtin or a definition (pointer-sized or `i64`) as
+    /// wasm sees it: `i64` for a 64-bit memory or table, `i32` otherwise.
+    pub(crate) fn index_result(&mut self, value: Value, index64: bool) -> Value {
+        if index64 {
+            match self.builder.func.dfg.value_type(value) {
+                types::I64 => value,
+                _ => self.builder.ins().uextend(types::I64, value),
+            }
+        } else {
+            self.narrow_to_i32(value)
+        }
     }
 
     /// A table index as the `i32` builtins take.
@@ -115,6 +142,11 @@ impl FuncTranslator<'_, '_> {
         self.env.module.tables[TableIndex::from_u32(table)].element
     }
 
+    /// Whether the table has 64-bit indices.
+    fn table64(&self, table: u32) -> bool {
+        self.env.module.tables[TableIndex::from_u32(table)].table64
+    }
+
     /// `table.get`.
     pub(crate) fn op_table_get(&mut self, table: u32) {
         let index = self.pop();
@@ -159,7 +191,7 @@ impl FuncTranslator<'_, '_> {
             self.env
                 .table_definition(&mut self.builder, self.vmctx, TableIndex::from_u32(table));
         let len = self.env.load_ptr(&mut self.builder, def, offset + field);
-        let v = self.narrow_to_i32(len);
+        let v = self.index_result(len, self.table64(table));
         self.push(v);
     }
 
@@ -186,7 +218,7 @@ impl FuncTranslator<'_, '_> {
             .ins()
             .icmp_imm_s(IntCC::Equal, old, GROW_TRAPPED);
         self.raise_if(trapped);
-        let v = self.narrow_to_i32(old);
+        let v = self.index_result(old, self.table64(table));
         self.push(v);
     }
 

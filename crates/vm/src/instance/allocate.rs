@@ -432,11 +432,13 @@ fn initialize_globals(instance: &Instance) {
 }
 
 impl Instance {
-    /// Evaluates a validated constant expression.
+    /// Evaluates a validated constant expression. Validation guarantees the stack holds
+    /// the operands of every operator, so a missing one reads as zero rather than panics.
     pub(crate) fn eval_const_expr(&self, ops: &[ConstOp]) -> ValRaw {
-        let mut stack: Vec<ValRaw> = Vec::with_capacity(1);
+        let mut stack: smallvec::SmallVec<[ValRaw; 4]> = smallvec::SmallVec::new();
+        let pop = |stack: &mut smallvec::SmallVec<[ValRaw; 4]>| stack.pop().unwrap_or_default();
         for op in ops {
-            stack.push(match *op {
+            let value = match *op {
                 ConstOp::I32Const(value) => ValRaw::i32(value),
                 ConstOp::I64Const(value) => ValRaw::i64(value),
                 ConstOp::F32Const(bits) => ValRaw::f32(bits),
@@ -451,7 +453,24 @@ impl Instance {
                     // imported or earlier globals, already initialised.
                     unsafe { (*self.global_ptr(global)).get() }
                 }
-            });
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let (b, a) = (pop(&mut stack).get_i32(), pop(&mut stack).get_i32());
+                    ValRaw::i32(match *op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    })
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let (b, a) = (pop(&mut stack).get_i64(), pop(&mut stack).get_i64());
+                    ValRaw::i64(match *op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    })
+                }
+            };
+            stack.push(value);
         }
         stack.pop().unwrap_or_default()
     }

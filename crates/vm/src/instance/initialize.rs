@@ -21,7 +21,8 @@ impl InstanceHandle {
         for (elem, segment) in module.elements.iter() {
             match &segment.mode {
                 ElementMode::Active { table, offset } => {
-                    let dst = instance.const_offset(offset.ops());
+                    let index64 = instance.module().tables[*table].table64;
+                    let dst = instance.const_offset(offset.ops(), index64);
                     let len = segment.items.len();
                     let len =
                         u32::try_from(len).map_err(|_| Trap::new(TrapCode::TableOutOfBounds))?;
@@ -37,7 +38,8 @@ impl InstanceHandle {
         }
         for (data, segment) in module.data.iter() {
             if let DataMode::Active { memory, offset } = &segment.mode {
-                let dst = instance.const_offset(offset.ops());
+                let index64 = instance.module().memories[*memory].memory64;
+                let dst = instance.const_offset(offset.ops(), index64);
                 let len = u32::try_from(segment.range.len())
                     .map_err(|_| Trap::new(TrapCode::MemoryOutOfBounds))?;
                 instance
@@ -52,11 +54,11 @@ impl InstanceHandle {
 }
 
 impl Instance {
-    /// Evaluates a segment offset: an `i32` for 32-bit tables and memories.
-    fn const_offset(&self, ops: &[environ::ConstOp]) -> u64 {
+    /// Evaluates a segment offset: an `i64` when the target memory or table has 64-bit
+    /// indices, an `i32` otherwise.
+    fn const_offset(&self, ops: &[environ::ConstOp], index64: bool) -> u64 {
         let value = self.eval_const_expr(ops);
-        let is_i64 = matches!(ops.last(), Some(environ::ConstOp::I64Const(_)));
-        if is_i64 {
+        if index64 {
             value.get_i64().cast_unsigned()
         } else {
             u64::from(value.get_i32().cast_unsigned())

@@ -248,7 +248,7 @@ pub(super) const KINDS: [AccessKind; 42] = [
 #[derive(Copy, Clone, Debug)]
 pub(super) struct Access {
     pub(super) kind: AccessKind,
-    pub(super) offset: u32,
+    pub(super) offset: u64,
 }
 
 /// One call the oracle makes.
@@ -257,20 +257,24 @@ pub(super) enum Step {
     /// Call access function `access` at `address`; stores write `value`.
     Access {
         access: usize,
-        address: u32,
+        address: u64,
         value: u64,
     },
     /// `memory.grow` by `delta` pages.
-    Grow { delta: u32 },
+    Grow { delta: u64 },
     /// `memory.fill` of `len` bytes of `value` at `dst`.
-    Fill { dst: u32, value: u8, len: u32 },
+    Fill { dst: u64, value: u8, len: u64 },
     /// `memory.copy` of `len` bytes from `src` to `dst`.
-    Copy { dst: u32, src: u32, len: u32 },
+    Copy { dst: u64, src: u64, len: u64 },
 }
 
-/// A memory, the access functions over it, and the calls to make.
+/// A memory, the access functions over it, and the calls to make. Addresses, offsets,
+/// lengths and deltas are `u64`; for a 32-bit memory they are drawn within `u32`.
 #[derive(Clone, Debug)]
 pub(super) struct Plan {
+    /// Whether the memory has 64-bit addresses (`i64` indices, every bounds check
+    /// explicit).
+    pub(super) memory64: bool,
     pub(super) minimum: u32,
     pub(super) maximum: Option<u32>,
     pub(super) accesses: Vec<Access>,
@@ -281,6 +285,7 @@ impl Plan {
     /// A plan drawn from `u`. Addresses cluster around the memory's end (as the model
     /// tracks it while drawing) so most steps land near a bounds check's edge.
     pub(super) fn arbitrary(u: &mut Unstructured<'_>) -> Result<Self> {
+        let memory64 = u.ratio(1, 3)?;
         let minimum = u.int_in_range(0..=3)?;
         let maximum = if u.arbitrary()? {
             Some(u.int_in_range(minimum..=8)?)
@@ -292,7 +297,7 @@ impl Plan {
             let kind = *u.choose(&KINDS)?;
             accesses.push(Access {
                 kind,
-                offset: interesting_offset(u)?,
+                offset: interesting_offset(u, memory64)?,
             });
         }
         let mut pages = u64::from(minimum);
@@ -301,32 +306,39 @@ impl Plan {
             let size = pages << 16;
             let step = match u.int_in_range(0..=9)? {
                 0 => {
-                    let delta = *u.choose(&[0, 1, 2, 5, 65537, u32::MAX])?;
-                    let limit = u64::from(maximum.unwrap_or(65536));
-                    if pages + u64::from(delta) <= limit {
-                        pages += u64::from(delta);
+                    // Growth that is refused either way: past the 32-bit page limit,
+                    // or (64-bit) to a size no host has.
+                    let huge: &[u64] = if memory64 {
+                        &[1 << 48, u64::MAX]
+                    } else {
+                        &[65537, u64::from(u32::MAX)]
+                    };
+                    let delta = *u.choose(&[0, 1, 2, 5, huge[0], huge[1]])?;
+                    if pages.saturating_add(delta) <= plan_limit(maximum) {
+                        pages += delta;
                     }
                     Step::Grow { delta }
                 }
                 1 => Step::Fill {
-                    dst: address_near(u, size)?,
+                    dst: address_near(u, size, memory64)?,
                     value: u.arbitrary()?,
-                    len: length(u)?,
+                    len: length(u, memory64)?,
                 },
                 2 => Step::Copy {
-                    dst: address_near(u, size)?,
-                    src: address_near(u, size)?,
-                    len: length(u)?,
+                    dst: address_near(u, size, memory64)?,
+                    src: address_near(u, size, memory64)?,
+                    len: length(u, memory64)?,
                 },
                 _ => Step::Access {
                     access: u.choose_index(accesses.len())?,
-                    address: address_near(u, size)?,
+                    address: address_near(u, size, memory64)?,
                     value: u.arbitrary()?,
                 },
             };
             steps.push(step);
         }
         Ok(Self {
+            memory64,
             minimum,
             maximum,
             accesses,
@@ -346,29 +358,30 @@ impl Plan {
     /// `access<i>` function per access.
     pub(super) fn to_wat(&self) -> String {
         let maximum = self.maximum.map(|m| m.to_string()).unwrap_or_default();
+        let at = if self.memory64 { "i64" } else { "i32" };
         let mut wat = format!(
-            "(module\n  (memory (export \"memory\") {} {maximum})\n\
-             (func (export \"grow\") (param i32) (result i32) local.get 0 memory.grow)\n\
-             (func (export \"fill\") (param i32 i32 i32)\n\
+            "(module\n  (memory (export \"memory\") {at} {} {maximum})\n\
+             (func (export \"grow\") (param {at}) (result {at}) local.get 0 memory.grow)\n\
+             (func (export \"fill\") (param {at} i32 {at})\n\
              local.get 0 local.get 1 local.get 2 memory.fill)\n\
-             (func (export \"copy\") (param i32 i32 i32)\n\
+             (func (export \"copy\") (param {at} {at} {at})\n\
              local.get 0 local.get 1 local.get 2 memory.copy)\n",
             self.minimum
         );
-        if let Some((at, bytes)) = self.initial_bytes() {
+        if let Some((start, bytes)) = self.initial_bytes() {
             let escaped: String = bytes.iter().map(|b| format!("\\{b:02x}")).collect();
-            wat += &format!("  (data (i32.const {at}) \"{escaped}\")\n");
+            wat += &format!("  (data ({at}.const {start}) \"{escaped}\")\n");
         }
         for (i, Access { kind, offset }) in self.accesses.iter().enumerate() {
             let (op, convert, lane) = (kind.op, kind.convert, kind.lane);
             if kind.store {
                 wat += &format!(
-                    "  (func (export \"access{i}\") (param i32 i64)\n\
+                    "  (func (export \"access{i}\") (param {at} i64)\n\
                      local.get 0 local.get 1 {convert} {op} offset={offset}{lane})\n"
                 );
             } else {
                 wat += &format!(
-                    "  (func (export \"access{i}\") (param i32 i64) (result i64)\n\
+                    "  (func (export \"access{i}\") (param {at} i64) (result i64)\n\
                      local.get 0 {op} offset={offset}{lane} {convert})\n"
                 );
             }
@@ -377,37 +390,55 @@ impl Plan {
     }
 }
 
+/// The most pages the plan's memory may grow to: its maximum, or 4 GiB (a 64-bit memory
+/// may grow further, but no plan grows that far: its large deltas are always refused).
+pub(super) fn plan_limit(maximum: Option<u32>) -> u64 {
+    u64::from(maximum.unwrap_or(65536))
+}
+
 /// How many patterned bytes the initial memory ends with.
 const PATTERN_LEN: u32 = 256;
 
-/// Static offsets: small, page-sized, near 2 GiB and 4 GiB, or anything.
-fn interesting_offset(u: &mut Unstructured<'_>) -> Result<u32> {
-    Ok(match u.int_in_range(0..=3)? {
+/// Static offsets: small, page-sized, near 2 GiB and 4 GiB, or anything; for a 64-bit
+/// memory also beyond 4 GiB and at the top of the 64-bit range.
+fn interesting_offset(u: &mut Unstructured<'_>, memory64: bool) -> Result<u64> {
+    Ok(match u.int_in_range(0..=if memory64 { 5 } else { 3 })? {
         0 => u.int_in_range(0..=16)?,
         1 => (u.int_in_range(1..=8)? << 16) - u.int_in_range(0..=8)?,
-        2 => *u.choose(&[0x7fff_ffff, 0x8000_0000, 0xffff_fff8, u32::MAX])?,
+        2 => *u.choose(&[0x7fff_ffff, 0x8000_0000, 0xffff_fff8, u64::from(u32::MAX)])?,
+        3 => u64::from(u.arbitrary::<u32>()?),
+        4 => *u.choose(&[1 << 32, (1 << 48) + 8, 1 << 63, u64::MAX - 16, u64::MAX])?,
         _ => u.arbitrary()?,
     })
 }
 
 /// Addresses: just inside or outside the end of a `size`-byte memory, anywhere inside,
-/// at the top of the address space, or anything.
-fn address_near(u: &mut Unstructured<'_>, size: u64) -> Result<u32> {
-    let size = size as u32;
-    Ok(match u.int_in_range(0..=4)? {
+/// at the top of the (32- or 64-bit) address space, or anything.
+fn address_near(u: &mut Unstructured<'_>, size: u64, memory64: bool) -> Result<u64> {
+    let top = if memory64 {
+        u64::MAX
+    } else {
+        u64::from(u32::MAX)
+    };
+    let address = match u.int_in_range(0..=5)? {
         0 => size.wrapping_sub(u.int_in_range(0..=64)?),
         1 => size.wrapping_add(u.int_in_range(0..=16)?),
         2 if size > 0 => u.int_in_range(0..=size - 1)?,
-        3 => u32::MAX - u.int_in_range(0..=16)?,
+        3 => top - u.int_in_range(0..=16)?,
+        4 if memory64 => (1u64 << 32)
+            .wrapping_add(size)
+            .wrapping_sub(u.int_in_range(0..=8)?),
         _ => u.arbitrary()?,
-    })
+    };
+    Ok(address & top)
 }
 
 /// Lengths for `memory.fill` and `memory.copy`: mostly short, sometimes a page or huge.
-fn length(u: &mut Unstructured<'_>) -> Result<u32> {
+fn length(u: &mut Unstructured<'_>, memory64: bool) -> Result<u64> {
     Ok(match u.int_in_range(0..=3)? {
         0 | 1 => u.int_in_range(0..=32)?,
         2 => 1 << 16,
-        _ => u.arbitrary()?,
+        _ if memory64 => u.arbitrary()?,
+        _ => u64::from(u.arbitrary::<u32>()?),
     })
 }
