@@ -4,6 +4,7 @@
 mod input;
 mod inspect;
 mod run;
+mod wasm_flags;
 mod wast;
 
 use std::process::ExitCode;

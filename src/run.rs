@@ -27,8 +27,14 @@ Options:
   --fuel N             Give the store N units of fuel; running out traps
   --timeout MS         Interrupt wasm after MS milliseconds (epoch interruption)
   -h, --help           Print this message
+";
 
+const HELP_TAIL: &str = "
 A trap prints its message and wasm backtrace to stderr and exits with status 1.";
+
+fn help() -> String {
+    format!("{HELP}{}\n{HELP_TAIL}", crate::wasm_flags::help())
+}
 
 struct Options {
     file: String,
@@ -37,6 +43,8 @@ struct Options {
     timeout: Option<Duration>,
     dirs: Vec<(String, String)>,
     envs: Vec<(String, String)>,
+    /// `-W` values, applied in order.
+    wasm_flags: Vec<String>,
     args: Vec<String>,
 }
 
@@ -53,11 +61,11 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
     let options = match parse_options(args) {
         Ok(Some(options)) => options,
         Ok(None) => {
-            println!("{HELP}");
+            println!("{}", help());
             return ExitCode::SUCCESS;
         }
         Err(message) => {
-            eprintln!("error: {message}\n\n{HELP}");
+            eprintln!("error: {message}\n\n{}", help());
             return ExitCode::from(2);
         }
     };
@@ -90,6 +98,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         timeout: None,
         dirs: Vec::new(),
         envs: Vec::new(),
+        wasm_flags: Vec::new(),
         args: Vec::new(),
     };
     let mut iter = args.iter();
@@ -106,6 +115,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
             "--invoke" => options.invoke = Some(value("--invoke")?),
+            "-W" => options.wasm_flags.push(value("-W")?),
             "--fuel" => {
                 let fuel = value("--fuel")?;
                 options.fuel = Some(fuel.parse().map_err(|_| format!("bad --fuel `{fuel}`"))?);
@@ -169,6 +179,9 @@ fn run(options: &Options) -> Result<Outcome, Error> {
     let mut config = Config::new();
     config.consume_fuel(options.fuel.is_some());
     config.epoch_interruption(options.timeout.is_some());
+    for flag in &options.wasm_flags {
+        crate::wasm_flags::apply(&mut config, flag).map_err(Error::msg)?;
+    }
     let engine = Engine::new(&config)?;
     let module = Module::new(&engine, &wasm)?;
     let mut store = Store::new(&engine, wasi_context(options)?);

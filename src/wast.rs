@@ -3,26 +3,47 @@
 use std::process::ExitCode;
 
 const HELP: &str = "\
-Usage: tarn wast FILE...
+Usage: tarn wast [-W NAME[=y|n]]... FILE...
 
 Runs each .wast script with a fresh store and `spectest` module, prints its passed and
 failed directive counts and every failure, and exits with status 1 if any directive failed.
-Every proposal Tarn implements is enabled: Wasm 2.0 and relaxed SIMD.";
+Every proposal Tarn implements is on unless switched off with -W.
+
+Options:";
+
+fn help() -> String {
+    format!("{HELP}\n{}", crate::wasm_flags::help())
+}
 
 /// Runs the command with the arguments after `wast`.
 pub(crate) fn main(args: &[String]) -> ExitCode {
     if args.is_empty() {
-        eprintln!("{HELP}");
+        eprintln!("{}", help());
         return ExitCode::from(2);
     }
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{HELP}");
+        println!("{}", help());
         return ExitCode::SUCCESS;
     }
     let mut config = tarn::Config::new();
-    config.wasm_relaxed_simd(true);
+    let mut files = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "-W" {
+            let applied = iter
+                .next()
+                .ok_or_else(|| "-W needs a value".to_owned())
+                .and_then(|spec| crate::wasm_flags::apply(&mut config, spec));
+            if let Err(message) = applied {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        } else {
+            files.push(arg);
+        }
+    }
     let (mut passed, mut failed) = (0, 0);
-    for file in args {
+    for file in files {
         let source = match std::fs::read_to_string(file) {
             Ok(source) => source,
             Err(e) => {

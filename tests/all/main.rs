@@ -13,9 +13,11 @@ mod multi_value;
 mod simd;
 mod soundness;
 mod stack_overflow;
+mod tail_calls;
 mod tidy;
 mod traps;
 mod wasi_programs;
+mod wasm3_memories;
 
 use std::io::Read;
 use std::path::PathBuf;

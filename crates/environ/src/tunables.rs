@@ -72,6 +72,16 @@ impl Tunables {
     }
 }
 
+impl Tunables {
+    /// Whether a memory of type `ty` may move to a larger reservation when it outgrows
+    /// its own: when the tunables allow it for every memory, and always for 64-bit
+    /// memories, whose every access is checked explicitly and which may grow past any
+    /// reservation. Compiled code reloads the base of a memory that may move.
+    pub fn may_move(&self, ty: &crate::MemoryType) -> bool {
+        self.memory_may_move || ty.memory64
+    }
+}
+
 impl Default for Tunables {
     fn default() -> Self {
         Self::default_for_host()

@@ -184,7 +184,7 @@ impl<'m> FuncEnv<'m> {
         let (def, offset) = self.memory_definition(b, vmctx, memory);
         let field = offset + self.offsets.vmmemory_definition_base();
         // A memory that may not move keeps its base for the instance's whole life.
-        if self.tunables.memory_may_move {
+        if self.tunables.may_move(&self.module.memories[memory]) {
             self.load_ptr(b, def, field)
         } else {
             self.load_immutable_ptr(b, def, field)

@@ -80,7 +80,8 @@ impl LinearMemory {
         }
         let configured = usize::try_from(tunables.memory_reservation).unwrap_or(usize::MAX);
         let guard = usize::try_from(tunables.memory_guard_size).unwrap_or(usize::MAX);
-        let reservation = if tunables.memory_may_move {
+        let may_move = tunables.may_move(&ty);
+        let reservation = if may_move {
             configured.max(minimum)
         } else if minimum <= configured {
             configured
@@ -89,7 +90,7 @@ impl LinearMemory {
                 "memory minimum of {minimum} bytes exceeds the {configured}-byte reservation"
             )));
         };
-        let mut memory = Self::reserve(ty, reservation, guard, tunables.memory_may_move)?;
+        let mut memory = Self::reserve(ty, reservation, guard, may_move)?;
         memory
             .make_accessible(minimum)
             .map_err(InstantiationError::Resource)?;

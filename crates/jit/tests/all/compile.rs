@@ -59,7 +59,13 @@ fn loads_are_trap_sites_and_map_back_to_their_wasm_offset() {
             (func (export "l") (param i32) (result i32) local.get 0 i32.load))"#,
     )
     .unwrap();
-    let m = super::compile_bytes(&wasm, Tunables::default(), tarn_jit::OptLevel::Speed).unwrap();
+    let m = super::compile_bytes(
+        &wasm,
+        environ::Features::default(),
+        Tunables::default(),
+        tarn_jit::OptLevel::Speed,
+    )
+    .unwrap();
     let site = m
         .info
         .trap_sites
@@ -74,8 +80,13 @@ fn loads_are_trap_sites_and_map_back_to_their_wasm_offset() {
 #[test]
 fn an_invalid_body_is_an_invalid_error_with_its_offset() {
     let wasm = wat::parse_str(r#"(module (func (result i32) i64.const 0))"#).unwrap();
-    let err =
-        super::compile_bytes(&wasm, Tunables::default(), tarn_jit::OptLevel::Speed).unwrap_err();
+    let err = super::compile_bytes(
+        &wasm,
+        environ::Features::default(),
+        Tunables::default(),
+        tarn_jit::OptLevel::Speed,
+    )
+    .unwrap_err();
     assert!(
         matches!(err, CompileError::Invalid { offset, .. } if offset > 0),
         "{err}"

@@ -9,16 +9,17 @@ use tarn_jit::{CompiledModule, Compiler, OptLevel};
 /// Compiles a module from wat text with the given tunables.
 pub(crate) fn compile_with(wat: &str, tunables: Tunables) -> Result<CompiledModule, CompileError> {
     let wasm = wat::parse_str(wat).expect("test modules are well-formed text");
-    compile_bytes(&wasm, tunables, OptLevel::Speed)
+    compile_bytes(&wasm, Features::default(), tunables, OptLevel::Speed)
 }
 
-/// Compiles a binary module.
+/// Compiles a binary module that may use `features`.
 pub(crate) fn compile_bytes(
     wasm: &[u8],
+    features: Features,
     tunables: Tunables,
     opt: OptLevel,
 ) -> Result<CompiledModule, CompileError> {
-    let translation = translate_module(wasm, Features::default())?;
+    let translation = translate_module(wasm, features)?;
     Compiler::new(tunables, opt)?.compile_module(translation)
 }
 
