@@ -54,6 +54,20 @@ pub fn all() -> Vec<Kernel> {
             native: sieve,
         },
         Kernel {
+            name: "sieve below 1M (memory64)",
+            wat: SIEVE64_WAT,
+            arg: 1_000_000,
+            expected: Some(78_498),
+            native: sieve,
+        },
+        Kernel {
+            name: "memory.copy 1 MiB x8 (memory64)",
+            wat: COPY64_WAT,
+            arg: 8,
+            expected: None,
+            native: copy_rounds,
+        },
+        Kernel {
             name: "f64 matmul 64x64",
             wat: MATMUL_WAT,
             arg: 64,
@@ -214,6 +228,93 @@ fn sieve(n: i32) -> i64 {
         i += 1;
     }
     is_prime[2..n].iter().map(|&flag| i64::from(flag)).sum()
+}
+
+/// The sieve over a 64-bit memory: every address is an `i64`, so every access is
+/// bounds-checked explicitly (guard pages cannot cover a 64-bit index).
+const SIEVE64_WAT: &str = r#"
+(module
+  (memory i64 16)
+  (func (export "run") (param $n32 i32) (result i64)
+    (local $n i64) (local $i i64) (local $j i64) (local $count i64)
+    (local.set $n (i64.extend_i32_u (local.get $n32)))
+    (block $filled
+      (loop $fill
+        (br_if $filled (i64.ge_u (local.get $i) (local.get $n)))
+        (i32.store8 (local.get $i) (i32.const 1))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br $fill)))
+    (local.set $i (i64.const 2))
+    (block $sieved
+      (loop $next_prime
+        (br_if $sieved (i64.ge_u (i64.mul (local.get $i) (local.get $i)) (local.get $n)))
+        (if (i32.load8_u (local.get $i))
+          (then
+            (local.set $j (i64.mul (local.get $i) (local.get $i)))
+            (block $crossed
+              (loop $cross
+                (br_if $crossed (i64.ge_u (local.get $j) (local.get $n)))
+                (i32.store8 (local.get $j) (i32.const 0))
+                (local.set $j (i64.add (local.get $j) (local.get $i)))
+                (br $cross)))))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br $next_prime)))
+    (local.set $i (i64.const 2))
+    (block $counted
+      (loop $count_next
+        (br_if $counted (i64.ge_u (local.get $i) (local.get $n)))
+        (local.set $count
+          (i64.add (local.get $count) (i64.load8_u (local.get $i))))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br $count_next)))
+    (local.get $count)))
+"#;
+
+/// Bytes `COPY64_WAT` copies per round.
+const COPY_BYTES: usize = 1 << 20;
+
+/// `rounds` copies of 1 MiB inside a 64-bit memory, each from the previous round's
+/// destination one byte further on, then a checksum of eight bytes.
+const COPY64_WAT: &str = r#"
+(module
+  (memory i64 160)
+  (func (export "run") (param $rounds i32) (result i64)
+    (local $round i64) (local $src i64)
+    ;; A pattern in the first MiB: byte k holds k * 7 + 3.
+    (block $filled
+      (loop $fill
+        (br_if $filled (i64.ge_u (local.get $src) (i64.const 0x100000)))
+        (i32.store8 (local.get $src)
+          (i32.add (i32.mul (i32.wrap_i64 (local.get $src)) (i32.const 7)) (i32.const 3)))
+        (local.set $src (i64.add (local.get $src) (i64.const 1)))
+        (br $fill)))
+    (local.set $src (i64.const 0))
+    (block $done
+      (loop $copy
+        (br_if $done (i64.ge_u (local.get $round) (i64.extend_i32_u (local.get $rounds))))
+        (memory.copy
+          (i64.add (local.get $src) (i64.const 0x100001))
+          (local.get $src)
+          (i64.const 0x100000))
+        (local.set $src (i64.add (local.get $src) (i64.const 0x100001)))
+        (local.set $round (i64.add (local.get $round) (i64.const 1)))
+        (br $copy)))
+    (i64.load (i64.add (local.get $src) (i64.const 4096)))))
+"#;
+
+/// The native version of `COPY64_WAT`: the same pattern, copies and checksum.
+fn copy_rounds(rounds: i32) -> i64 {
+    let mut memory = vec![0u8; 160 << 16];
+    for (k, byte) in memory[..COPY_BYTES].iter_mut().enumerate() {
+        *byte = (k as u32).wrapping_mul(7).wrapping_add(3) as u8;
+    }
+    let mut src = 0;
+    for _ in 0..rounds {
+        memory.copy_within(src..src + COPY_BYTES, src + COPY_BYTES + 1);
+        src += COPY_BYTES + 1;
+    }
+    let at = src + 4096;
+    i64::from_le_bytes(black_box(&memory)[at..at + 8].try_into().expect("eight bytes"))
 }
 
 const MATMUL_WAT: &str = r#"

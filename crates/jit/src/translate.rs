@@ -120,6 +120,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     pub(crate) vmctx: Value,
     /// Operators translated since fuel was last charged.
     pub(crate) pending_fuel: i64,
+    /// Bounds checks of 64-bit memory accesses already made in the current block, which
+    /// make later accesses at the same index and no further end unnecessary to check.
+    pub(crate) checked_accesses: memory::CheckedAccesses,
     builtin_refs: HashMap<BuiltinFunction, ir::FuncRef>,
     wasm_refs: HashMap<FuncIndex, ir::FuncRef>,
 }
@@ -142,6 +145,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             locals: Vec::new(),
             vmctx,
             pending_fuel: 0,
+            checked_accesses: memory::CheckedAccesses::default(),
             builtin_refs: HashMap::new(),
             wasm_refs: HashMap::new(),
         }

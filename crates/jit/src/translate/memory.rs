@@ -10,6 +10,41 @@ use environ::{BuiltinFunction, CompileError, GROW_TRAPPED, MemoryIndex};
 
 use super::FuncTranslator;
 
+/// The 64-bit memory accesses checked so far in one block: `(memory, index, end)` with
+/// the block they belong to. Only the current block's entries count; a few suffice.
+#[derive(Default)]
+pub(crate) struct CheckedAccesses {
+    block: Option<ir::Block>,
+    entries: Vec<(MemoryIndex, Value, u64)>,
+}
+
+impl CheckedAccesses {
+    /// How many checks of one block are remembered.
+    const CAPACITY: usize = 16;
+
+    /// Whether an access in `block` to `memory` at `index`, reaching `end` bytes past it,
+    /// follows a checked access there that reached at least as far.
+    fn covers(&self, block: ir::Block, memory: MemoryIndex, index: Value, end: u64) -> bool {
+        self.block == Some(block)
+            && self
+                .entries
+                .iter()
+                .any(|&(m, i, e)| m == memory && i == index && e >= end)
+    }
+
+    /// Records a checked access in `block`, forgetting other blocks' checks.
+    fn record(&mut self, block: ir::Block, memory: MemoryIndex, index: Value, end: u64) {
+        if self.block != Some(block) {
+            self.block = Some(block);
+            self.entries.clear();
+        }
+        if self.entries.len() == Self::CAPACITY {
+            self.entries.remove(0);
+        }
+        self.entries.push((memory, index, end));
+    }
+}
+
 /// Flags of a wasm load or store: little-endian, possibly unaligned, and a recorded trap
 /// site, since a guard-page fault is how out-of-bounds accesses trap.
 pub(crate) fn heap_flags() -> MemFlagsData {
@@ -106,10 +141,12 @@ impl FuncTranslator<'_, '_> {
 
     /// The address of an access to a 64-bit memory: guard pages cannot cover a 64-bit
     /// index, so every access is checked (`index + offset + width <= length`) unless the
-    /// index is a constant within the minimum size. With signal-based traps an
-    /// out-of-bounds index selects the null address with a Spectre-safe conditional move
-    /// and the access faults there, so even a mispredicted path never reads outside the
-    /// memory; without them the check is an explicit trap.
+    /// index is a constant within the minimum size, or an earlier access in the same block
+    /// at the same index reached at least as far (memories never shrink, and had that
+    /// access been out of bounds, execution would not be here). With signal-based traps
+    /// an out-of-bounds index selects the null address with a Spectre-safe conditional
+    /// move and the access faults there, so even a mispredicted path never reads outside
+    /// the memory; without them the check is an explicit trap.
     fn heap_address64(
         &mut self,
         memory: MemoryIndex,
@@ -118,7 +155,12 @@ impl FuncTranslator<'_, '_> {
         end: Option<u64>,
     ) -> Value {
         let oob_code = ir::TrapCode::HEAP_OUT_OF_BOUNDS;
-        let in_bounds = self.constant_access_in_bounds(memory, index, end);
+        let block = self.builder.current_block();
+        let in_bounds = self.constant_access_in_bounds(memory, index, end)
+            || end.is_some_and(|end| {
+                block.is_some_and(|block| self.checked_accesses.covers(block, memory, index, end))
+            });
+        let index_value = index;
         let index = self.widen_to_pointer(index);
         let base = self.env.memory_base(&mut self.builder, self.vmctx, memory);
         let ptr = self.env.ptr;
@@ -138,15 +180,31 @@ impl FuncTranslator<'_, '_> {
         let len = self
             .env
             .memory_length(&mut self.builder, self.vmctx, memory);
-        let end_value = self.builder.ins().iconst(ptr, end as i64);
-        let last = self
-            .builder
-            .ins()
-            .uadd_overflow_trap(index, end_value, oob_code);
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, last, len);
+        let minimum = self.env.module.memories[memory]
+            .limits
+            .minimum
+            .saturating_mul(environ::WASM_PAGE_SIZE);
+        let oob = if end <= minimum {
+            // The length is at least the minimum, so `length - end` cannot wrap and
+            // `index + end > length` is `index > length - end`: one compare.
+            let limit = self.builder.ins().iadd_imm_s(len, -(end as i64));
+            self.builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThan, index, limit)
+        } else {
+            let end_value = self.builder.ins().iconst(ptr, end as i64);
+            let last = self
+                .builder
+                .ins()
+                .uadd_overflow_trap(index, end_value, oob_code);
+            self.builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThan, last, len)
+        };
+        if let Some(block) = block {
+            self.checked_accesses
+                .record(block, memory, index_value, end);
+        }
         let addr = self.builder.ins().iadd(base, index);
         let addr = if static_offset == 0 {
             addr
