@@ -7,7 +7,9 @@
 //! - the Wasm 3.0 core suite from `../shared/testsuite` (upstream testsuite `193e551`),
 //!   tier by tier as its `tiers/tierNN-*.txt` lists say, with the default configuration
 //!   (every 3.0 proposal Tarn implements on). Tier 1's twins in `main/` are byte-identical
-//!   to the V2 files and are not run twice; tier 8 (threads) is not part of Wasm 3.0.
+//!   to the V2 files and are not run twice; tier 8 (threads) is not part of Wasm 3.0;
+//! - `tests/misc/`, one regression script per bug found in Tarn, with the default
+//!   configuration.
 //!
 //! Prints each file's passed and failed directive counts, a line per tier, and a closing
 //! `N passed, N failed, N skipped` line, where `skipped` counts the directives that
@@ -245,7 +247,45 @@ fn runs() -> Vec<Run> {
             });
         }
     }
+    let misc = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/misc");
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&misc)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", misc.display()))
+        .map(|entry| entry.expect("a readable directory").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "wast"))
+        .collect();
+    scripts.sort();
+    for path in scripts {
+        let name = path.file_name().expect("a file").to_string_lossy();
+        let source = std::fs::read_to_string(&path).expect("a readable script");
+        let config = script_config(&name, &source);
+        runs.push(Run {
+            label: format!("misc/{name}"),
+            tier: "misc (regressions)".to_owned(),
+            source,
+            config,
+        });
+    }
     runs
+}
+
+/// The configuration a regression script asks for in its leading `;;! ` lines: `wasm2`
+/// for the Wasm 2.0 proposals only, `NAME=y` or `NAME=n` to switch one proposal.
+fn script_config(name: &str, source: &str) -> tarn::Config {
+    let mut config = tarn::Config::new();
+    for option in source.lines().map_while(|line| line.strip_prefix(";;! ")) {
+        match option.trim().split_once('=') {
+            None if option.trim() == "wasm2" => {
+                config.wasm2_only(true);
+            }
+            Some((proposal, value @ ("y" | "n"))) => {
+                config
+                    .wasm_proposal(proposal, value == "y")
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+            _ => panic!("{name}: unknown option `;;! {option}`"),
+        }
+    }
+    config
 }
 
 /// Passed and failed directives, and files with no unexcused failure, of one tier.

@@ -98,6 +98,35 @@ fn temp_file(test: &str, name: &str, bytes: &[u8]) -> PathBuf {
 /// Asserts that `result` is an error whose message contains `expected`, so a test says
 /// which failure it expects rather than accepting any.
 #[track_caller]
+/// A fresh store on `engine` with `wat` instantiated in it (no imports).
+fn instantiate_on(engine: &tarn::Engine, wat: &str) -> (tarn::Store<()>, tarn::Instance) {
+    let module = tarn::Module::new(engine, wat).expect("the test module compiles");
+    let mut store = tarn::Store::new(engine, ());
+    let instance = tarn::Instance::new(&mut store, &module, &[]).expect("it instantiates");
+    (store, instance)
+}
+
+/// A fresh store on the default engine with `wat` instantiated in it (no imports).
+fn instantiate(wat: &str) -> (tarn::Store<()>, tarn::Instance) {
+    instantiate_on(&tarn::Engine::default(), wat)
+}
+
+/// The export `name` of `instance`, typed.
+fn typed<P: tarn::WasmParams, R: tarn::WasmResults>(
+    store: &mut tarn::Store<()>,
+    instance: &tarn::Instance,
+    name: &str,
+) -> tarn::TypedFunc<P, R> {
+    instance
+        .get_typed_func(&mut *store, name)
+        .unwrap_or_else(|e| panic!("export `{name}`: {e}"))
+}
+
+/// The trap code of an error, if it is a trap.
+fn trap_code(error: &tarn::Error) -> Option<tarn::TrapCode> {
+    error.downcast_ref::<tarn::Trap>().map(tarn::Trap::code)
+}
+
 fn assert_error<T>(result: tarn::Result<T>, expected: &str) {
     match result {
         Ok(_) => panic!("expected an error containing `{expected}`, got Ok"),

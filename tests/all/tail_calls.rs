@@ -4,6 +4,8 @@
 
 use tarn::{Config, Engine, Func, Instance, Linker, Module, Store, Trap, TrapCode};
 
+use crate::{instantiate, instantiate_on, trap_code, typed};
+
 /// An engine whose wasm stack is far too small for ten million frames (or even a
 /// thousand), so a loop passes only if its tail calls reuse one frame.
 fn small_stack_engine() -> Engine {
@@ -42,37 +44,21 @@ const COUNTDOWN: &str = r#"(module
 #[test]
 fn self_tail_recursion_runs_ten_million_times_in_constant_stack() {
     crate::with_watchdog(|| {
-        let engine = small_stack_engine();
-        let module = Module::new(&engine, COUNTDOWN).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
-        let count = instance
-            .get_typed_func::<(i64, i64), i64>(&mut store, "loop")
-            .unwrap();
+        let (mut store, instance) = instantiate_on(&small_stack_engine(), COUNTDOWN);
+        let count = typed::<(i64, i64), i64>(&mut store, &instance, "loop");
         assert_eq!(count.call(&mut store, (10_000_000, 0)).unwrap(), 10_000_000);
         // The same depth as ordinary calls overflows this stack.
-        let deep = instance
-            .get_typed_func::<i64, i64>(&mut store, "deep")
-            .unwrap();
+        let deep = typed::<i64, i64>(&mut store, &instance, "deep");
         let error = deep.call(&mut store, 100_000).unwrap_err();
-        assert_eq!(
-            error.downcast_ref::<Trap>().map(Trap::code),
-            Some(TrapCode::StackOverflow),
-            "{error}"
-        );
+        assert_eq!(trap_code(&error), Some(TrapCode::StackOverflow), "{error}");
     });
 }
 
 #[test]
 fn mutual_tail_recursion_through_a_table_runs_in_constant_stack() {
     crate::with_watchdog(|| {
-        let engine = small_stack_engine();
-        let module = Module::new(&engine, COUNTDOWN).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
-        let even = instance
-            .get_typed_func::<(i64, i64), i64>(&mut store, "even")
-            .unwrap();
+        let (mut store, instance) = instantiate_on(&small_stack_engine(), COUNTDOWN);
+        let even = typed::<(i64, i64), i64>(&mut store, &instance, "even");
         assert_eq!(even.call(&mut store, (10_000_000, 0)).unwrap(), 1);
         assert_eq!(even.call(&mut store, (1_000_001, 0)).unwrap(), 0);
     });
@@ -111,7 +97,7 @@ fn tail_calls_between_instances_run_in_constant_stack() {
         )
         .unwrap();
         let ping = linker.instantiate(&mut store, &ping).unwrap();
-        let ping = ping.get_typed_func::<i64, i64>(&mut store, "ping").unwrap();
+        let ping = typed::<i64, i64>(&mut store, &ping, "ping");
         assert_eq!(ping.call(&mut store, 2_000_000).unwrap(), 42);
     });
 }
@@ -130,17 +116,13 @@ fn a_tail_call_to_a_host_function_returns_its_results() {
     )
     .unwrap();
     let instance = Instance::new(&mut store, &module, &[double.into()]).unwrap();
-    let f = instance
-        .get_typed_func::<i32, i32>(&mut store, "f")
-        .unwrap();
+    let f = typed::<i32, i32>(&mut store, &instance, "f");
     assert_eq!(f.call(&mut store, 20).unwrap(), 42);
 }
 
 #[test]
 fn a_trap_in_a_tail_called_function_has_a_backtrace() {
-    let engine = Engine::default();
-    let module = Module::new(
-        &engine,
+    let (mut store, instance) = instantiate(
         r#"(module $tails
           (type $t (func (param i32) (result i32)))
           (table 1 funcref)
@@ -154,13 +136,8 @@ fn a_trap_in_a_tail_called_function_has_a_backtrace() {
             (return_call_indirect (result i32) (i32.const 0)))
           (func (export "out_of_bounds") (param i32) (result i32)
             (return_call_indirect (type $t) (local.get 0) (i32.const 7))))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let entry = instance
-        .get_typed_func::<i32, i32>(&mut store, "entry")
-        .unwrap();
+    );
+    let entry = typed::<i32, i32>(&mut store, &instance, "entry");
     let error = entry.call(&mut store, 1).unwrap_err();
     let trap = error.downcast_ref::<Trap>().expect("a trap");
     assert_eq!(trap.code(), TrapCode::UnreachableCodeReached);
@@ -174,21 +151,13 @@ fn a_trap_in_a_tail_called_function_has_a_backtrace() {
     assert_eq!(names.first().map(String::as_str), Some("boom"), "{trap}");
     assert_eq!(trap.backtrace().len(), 2, "{trap}");
     // The callee checks of `return_call_indirect` happen before the frame goes.
-    let bad_type = instance
-        .get_typed_func::<(), i32>(&mut store, "bad_type")
-        .unwrap();
+    let bad_type = typed::<(), i32>(&mut store, &instance, "bad_type");
     let error = bad_type.call(&mut store, ()).unwrap_err();
-    assert_eq!(
-        error.downcast_ref::<Trap>().map(Trap::code),
-        Some(TrapCode::BadSignature),
-        "{error}"
-    );
-    let oob = instance
-        .get_typed_func::<i32, i32>(&mut store, "out_of_bounds")
-        .unwrap();
+    assert_eq!(trap_code(&error), Some(TrapCode::BadSignature), "{error}");
+    let oob = typed::<i32, i32>(&mut store, &instance, "out_of_bounds");
     let error = oob.call(&mut store, 0).unwrap_err();
     assert_eq!(
-        error.downcast_ref::<Trap>().map(Trap::code),
+        trap_code(&error),
         Some(TrapCode::UndefinedElement),
         "{error}"
     );

@@ -3,11 +3,11 @@
 //! module, extended constant expressions, and `-W` switching proposals off in the CLI.
 
 use tarn::{
-    Config, Engine, Extern, Instance, Linker, Memory, MemoryType, Module, RefType, Store, Table,
-    TableType, Trap, TrapCode, Val,
+    Config, Engine, Extern, Linker, Memory, MemoryType, Module, RefType, Store, Table, TableType,
+    TrapCode, Val,
 };
 
-use crate::{assert_error, tarn, temp_file};
+use crate::{assert_error, instantiate, tarn, temp_file, trap_code, typed};
 
 const MEMORY64: &str = r#"(module
   (memory (export "mem") i64 1 4)
@@ -20,89 +20,59 @@ const MEMORY64: &str = r#"(module
   (func (export "fill") (param i64 i32 i64)
     (memory.fill (local.get 0) (local.get 1) (local.get 2))))"#;
 
-fn oob_code(error: &tarn::Error) -> Option<TrapCode> {
-    error.downcast_ref::<Trap>().map(Trap::code)
-}
-
 #[test]
 fn a_64_bit_memory_checks_every_address_up_to_the_top_of_the_range() {
-    let engine = Engine::default();
-    let module = Module::new(&engine, MEMORY64).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (mut store, instance) = instantiate(MEMORY64);
     let memory = instance.get_memory(&mut store, "mem").unwrap();
     assert!(memory.ty(&store).is_64());
     assert_eq!(memory.ty(&store).maximum(), Some(4));
-    let load = instance
-        .get_typed_func::<i64, i32>(&mut store, "load")
-        .unwrap();
-    let store8 = instance
-        .get_typed_func::<(i64, i32), ()>(&mut store, "store")
-        .unwrap();
+    let load = typed::<i64, i32>(&mut store, &instance, "load");
+    let store8 = typed::<(i64, i32), ()>(&mut store, &instance, "store");
     store8.call(&mut store, (65535, 7)).unwrap();
     assert_eq!(load.call(&mut store, 65535).unwrap(), 7);
     assert_eq!(memory.data(&store)[65535], 7);
     for address in [65536, 1 << 32, (1 << 32) + 1, i64::MAX, -1, -2] {
         let error = load.call(&mut store, address).unwrap_err();
         assert_eq!(
-            oob_code(&error),
+            trap_code(&error),
             Some(TrapCode::MemoryOutOfBounds),
             "{address}"
         );
     }
     // An offset near the top of the range: address + offset overflows or lands far out.
-    let load_far = instance
-        .get_typed_func::<i64, i64>(&mut store, "load_far")
-        .unwrap();
+    let load_far = typed::<i64, i64>(&mut store, &instance, "load_far");
     for address in [0, 0x1_0000_0000, -1] {
         let error = load_far.call(&mut store, address).unwrap_err();
         assert_eq!(
-            oob_code(&error),
+            trap_code(&error),
             Some(TrapCode::MemoryOutOfBounds),
             "{address}"
         );
     }
-    let size = instance
-        .get_typed_func::<(), i64>(&mut store, "size")
-        .unwrap();
-    let grow = instance
-        .get_typed_func::<i64, i64>(&mut store, "grow")
-        .unwrap();
+    let size = typed::<(), i64>(&mut store, &instance, "size");
+    let grow = typed::<i64, i64>(&mut store, &instance, "grow");
     assert_eq!(grow.call(&mut store, 2).unwrap(), 1);
     assert_eq!(size.call(&mut store, ()).unwrap(), 3);
     assert_eq!(grow.call(&mut store, 2).unwrap(), -1, "past the maximum");
     assert_eq!(grow.call(&mut store, i64::MAX).unwrap(), -1);
     assert_eq!(load.call(&mut store, 3 * 65536 - 1).unwrap(), 0);
-    let fill = instance
-        .get_typed_func::<(i64, i32, i64), ()>(&mut store, "fill")
-        .unwrap();
+    let fill = typed::<(i64, i32, i64), ()>(&mut store, &instance, "fill");
     let error = fill.call(&mut store, (1, 0, -1)).unwrap_err();
-    assert_eq!(oob_code(&error), Some(TrapCode::MemoryOutOfBounds));
+    assert_eq!(trap_code(&error), Some(TrapCode::MemoryOutOfBounds));
 }
 
 #[test]
 fn a_64_bit_memory_grows_past_4_gib() {
-    let engine = Engine::default();
-    let module = Module::new(
-        &engine,
+    let (mut store, instance) = instantiate(
         r#"(module
           (memory (export "mem") i64 1)
           (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
           (func (export "store") (param i64 i64) (i64.store (local.get 0) (local.get 1)))
           (func (export "load") (param i64) (result i64) (i64.load (local.get 0))))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let grow = instance
-        .get_typed_func::<i64, i64>(&mut store, "grow")
-        .unwrap();
-    let store64 = instance
-        .get_typed_func::<(i64, i64), ()>(&mut store, "store")
-        .unwrap();
-    let load = instance
-        .get_typed_func::<i64, i64>(&mut store, "load")
-        .unwrap();
+    );
+    let grow = typed::<i64, i64>(&mut store, &instance, "grow");
+    let store64 = typed::<(i64, i64), ()>(&mut store, &instance, "store");
+    let load = typed::<i64, i64>(&mut store, &instance, "load");
     store64.call(&mut store, (8, 0x1234)).unwrap();
     // 4 GiB plus one page: beyond the default reservation, so the memory moves.
     assert_eq!(grow.call(&mut store, 65536).unwrap(), 1);
@@ -115,7 +85,7 @@ fn a_64_bit_memory_grows_past_4_gib() {
         "contents survive the move"
     );
     let error = load.call(&mut store, (65537 << 16) - 7).unwrap_err();
-    assert_eq!(oob_code(&error), Some(TrapCode::MemoryOutOfBounds));
+    assert_eq!(trap_code(&error), Some(TrapCode::MemoryOutOfBounds));
 }
 
 #[test]
@@ -144,9 +114,7 @@ fn host_made_64_bit_memories_and_tables_link_only_to_64_bit_imports() {
     )
     .unwrap();
     let instance = linker.instantiate(&mut store, &user).unwrap();
-    let sizes = instance
-        .get_typed_func::<(), (i64, i64)>(&mut store, "sizes")
-        .unwrap();
+    let sizes = typed::<(), (i64, i64)>(&mut store, &instance, "sizes");
     assert_eq!(sizes.call(&mut store, ()).unwrap(), (2, 3));
     let wants_32 = Module::new(&engine, r#"(module (import "host" "memory" (memory 1)))"#).unwrap();
     assert_error(linker.instantiate(&mut store, &wants_32), "memory");
@@ -160,9 +128,7 @@ fn host_made_64_bit_memories_and_tables_link_only_to_64_bit_imports() {
 
 #[test]
 fn several_memories_are_separate_and_copy_between_each_other() {
-    let engine = Engine::default();
-    let module = Module::new(
-        &engine,
+    let (mut store, instance) = instantiate(
         r#"(module
           (memory $a (export "a") 1)
           (memory $b (export "b") 1)
@@ -176,35 +142,22 @@ fn several_memories_are_separate_and_copy_between_each_other() {
           (func (export "load_b") (param i32) (result i32) (i32.load8_u $b (local.get 0)))
           (func (export "sizes") (result i32 i32 i64)
             (memory.size $a) (memory.grow $b (i32.const 1)) (memory.size $c)))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let load_a = instance
-        .get_typed_func::<i32, i32>(&mut store, "load_a")
-        .unwrap();
-    let load_b = instance
-        .get_typed_func::<i32, i32>(&mut store, "load_b")
-        .unwrap();
+    );
+    let load_a = typed::<i32, i32>(&mut store, &instance, "load_a");
+    let load_b = typed::<i32, i32>(&mut store, &instance, "load_b");
     assert_eq!(load_a.call(&mut store, 10).unwrap(), 0);
     assert_eq!(load_b.call(&mut store, 10).unwrap(), i32::from(b'h'));
-    let copy = instance
-        .get_typed_func::<(i32, i32, i32), ()>(&mut store, "copy_b_to_a")
-        .unwrap();
+    let copy = typed::<(i32, i32, i32), ()>(&mut store, &instance, "copy_b_to_a");
     copy.call(&mut store, (100, 10, 5)).unwrap();
     let a = instance.get_memory(&mut store, "a").unwrap();
     assert_eq!(&a.data(&store)[100..105], b"hello");
     let error = copy.call(&mut store, (65534, 10, 5)).unwrap_err();
-    assert_eq!(oob_code(&error), Some(TrapCode::MemoryOutOfBounds));
-    let copy64 = instance
-        .get_typed_func::<(i64, i32, i32), ()>(&mut store, "copy_b_to_c")
-        .unwrap();
+    assert_eq!(trap_code(&error), Some(TrapCode::MemoryOutOfBounds));
+    let copy64 = typed::<(i64, i32, i32), ()>(&mut store, &instance, "copy_b_to_c");
     copy64.call(&mut store, (7, 10, 5)).unwrap();
     let c = instance.get_memory(&mut store, "c").unwrap();
     assert_eq!(&c.data(&store)[7..12], b"hello");
-    let sizes = instance
-        .get_typed_func::<(), (i32, i32, i64)>(&mut store, "sizes")
-        .unwrap();
+    let sizes = typed::<(), (i32, i32, i64)>(&mut store, &instance, "sizes");
     assert_eq!(sizes.call(&mut store, ()).unwrap(), (1, 1, 1));
     let Some(Extern::Memory(b)) = instance.get_export(&mut store, "b") else {
         panic!("b is a memory");
@@ -237,9 +190,7 @@ fn extended_constants_initialise_globals_and_segment_offsets_once() {
     .unwrap();
     linker.define(&store, "env", "base", base).unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    let scaled = instance
-        .get_typed_func::<(), i32>(&mut store, "scaled")
-        .unwrap();
+    let scaled = typed::<(), i32>(&mut store, &instance, "scaled");
     assert_eq!(scaled.call(&mut store, ()).unwrap(), 160);
     let wide = instance.get_global(&mut store, "wide").unwrap();
     assert_eq!(wide.get(&mut store).i64(), Some(3 * (1 << 32) - 1));
