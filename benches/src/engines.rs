@@ -1,10 +1,122 @@
-//! Each engine's side of every row, behind the same four constructors so the rows treat
+//! Each engine's side of every row, behind the same constructors so the rows treat
 //! Tarn and Wasmtime alike. Both engines run with their default configuration: optimised
 //! code (`speed`), signal-based traps and guard pages, parallel compilation, no fuel and
 //! no epochs.
+//!
+//! The two embedding APIs have the same shape, so every runner but the WASI ones is
+//! written once, in `engine_runners!`, and instantiated for each engine; only the WASI
+//! setup, where the two WASI crates differ, is written per engine.
 
 pub mod tarn;
 pub mod wasmtime;
 
 /// One timed operation; it returns a checksum that every engine must agree on.
 pub type Op = Box<dyn FnMut() -> i64>;
+
+/// The engine-only runners for the embedding API of crate `$krate`, named `$name` in
+/// messages.
+macro_rules! engine_runners {
+    ($krate:ident, $name:literal) => {
+        use ::$krate::{Engine, Instance, Module, Store};
+
+        use super::Op;
+
+        /// Calls the kernel export `run(arg)`, once per operation, in one long-lived instance.
+        pub fn kernel(wasm: &[u8], arg: i32) -> Op {
+            kernel_export(wasm, "run", arg)
+        }
+
+        /// Calls the kernel export `name(arg)`, once per operation, in one long-lived instance.
+        pub fn kernel_export(wasm: &[u8], name: &str, arg: i32) -> Op {
+            let engine = Engine::default();
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the kernel"));
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let run = instance
+                .get_typed_func::<i32, i64>(&mut store, name)
+                .expect(concat!($name, " finds the kernel"));
+            Box::new(move || run.call(&mut store, arg).expect(concat!($name, " runs the kernel")))
+        }
+
+        /// Calls the trivial export `inc` `calls` times from the host, chaining the results.
+        pub fn host_calls(wasm: &[u8], calls: u32) -> Op {
+            let engine = Engine::default();
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles inc"));
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let inc = instance
+                .get_typed_func::<i32, i32>(&mut store, "inc")
+                .expect(concat!($name, " finds inc"));
+            Box::new(move || {
+                let mut value = 0;
+                for _ in 0..calls {
+                    value = inc.call(&mut store, value).expect(concat!($name, " calls inc"));
+                }
+                i64::from(value)
+            })
+        }
+
+        /// Returns what `probe` gives on a first instance, and an operation that creates a
+        /// fresh store, instantiates the module in it and drops both.
+        pub fn instantiation(wasm: &[u8]) -> (i64, Op) {
+            let engine = Engine::default();
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the module"));
+            let probe = instantiate_and_probe(&engine, &module);
+            let op = move || {
+                let mut store = Store::new(&engine, ());
+                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+                0
+            };
+            (probe, Box::new(op))
+        }
+
+        /// An operation that creates a fresh store and instantiates the module through an
+        /// `InstancePre` made once by a linker.
+        pub fn instantiation_pre(wasm: &[u8]) -> Op {
+            let engine = Engine::default();
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the module"));
+            let linker = ::$krate::Linker::<()>::new(&engine);
+            let pre = linker
+                .instantiate_pre(&module)
+                .expect(concat!($name, " resolves the imports"));
+            Box::new(move || {
+                let mut store = Store::new(&engine, ());
+                pre.instantiate(&mut store).expect(concat!($name, " instantiates"));
+                0
+            })
+        }
+
+        /// An operation that creates a fresh store, instantiates the module in it, calls `probe`
+        /// (which touches the memory, a table, globals) and drops both.
+        pub fn instantiation_and_call(wasm: &[u8]) -> Op {
+            let engine = Engine::default();
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the module"));
+            Box::new(move || instantiate_and_probe(&engine, &module))
+        }
+
+        fn instantiate_and_probe(engine: &Engine, module: &Module) -> i64 {
+            let mut store = Store::new(engine, ());
+            let instance = Instance::new(&mut store, module, &[]).expect(concat!($name, " instantiates"));
+            let probe = instance
+                .get_typed_func::<(), i32>(&mut store, "probe")
+                .and_then(|probe| probe.call(&mut store, ()))
+                .expect(concat!($name, " runs probe"));
+            i64::from(probe)
+        }
+
+        /// Returns what `run(arg)` gives on the compiled module, and an operation that compiles
+        /// the module and returns its export count.
+        pub fn compilation(wasm: &[u8], arg: i32) -> (i64, Op) {
+            let engine = Engine::default();
+            let wasm = wasm.to_vec();
+            let check = kernel(&wasm, arg)();
+            let op = move || {
+                let module = Module::new(&engine, &wasm).expect(concat!($name, " compiles the module"));
+                module.exports().len() as i64
+            };
+            (check, Box::new(op))
+        }
+    };
+}
+
+pub(crate) use engine_runners;

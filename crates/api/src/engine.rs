@@ -1,14 +1,13 @@
-//! `Engine`: the compiler and settings shared by every module and store that use it, and the
-//! engine-wide interning of function signatures that makes `call_indirect`'s signature
-//! check one integer comparison.
+//! `Engine`: the compiler and settings shared by every module and store that use it, the
+//! engine-wide signature registry (`signatures.rs`) and the epoch counter.
 
 use core::ptr::NonNull;
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::signatures::SignatureRegistry;
 
 /// A compilation and execution environment: settings, a compiler for the host, the
 /// registry of function signatures, and the epoch counter. Cheap to clone; shared by
@@ -21,11 +20,8 @@ pub struct Engine {
 struct EngineInner {
     config: Config,
     compiler: jit::Compiler,
-    signatures: SignatureRegistry,
+    signatures: Arc<SignatureRegistry>,
     epoch: AtomicU64,
-    /// Wasm-to-array trampolines for host functions, one per signature id, compiled on
-    /// first use and kept for the engine's life.
-    host_trampolines: Mutex<HashMap<u32, vm::CodeMemory>>,
 }
 
 impl Engine {
@@ -41,9 +37,8 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 compiler,
-                signatures: SignatureRegistry::default(),
+                signatures: Arc::default(),
                 epoch: AtomicU64::new(0),
-                host_trampolines: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -68,8 +63,15 @@ impl Engine {
         &self.inner.compiler
     }
 
-    pub(crate) fn signatures(&self) -> &SignatureRegistry {
+    pub(crate) fn signatures(&self) -> &Arc<SignatureRegistry> {
         &self.inner.signatures
+    }
+
+    /// How many distinct function signatures the engine holds ids for: those of its live
+    /// modules and host functions. It returns to its earlier level when modules drop,
+    /// which is what a long-running embedder needs; exposed for its tests and metrics.
+    pub fn registered_signatures(&self) -> usize {
+        self.inner.signatures.len()
     }
 
     pub(crate) fn epoch_counter(&self) -> &AtomicU64 {
@@ -80,8 +82,8 @@ impl Engine {
         self.inner.epoch.load(Ordering::Acquire)
     }
 
-    /// The wasm-to-array trampoline for host functions of signature `type_index`, which
-    /// lives as long as the engine.
+    /// The wasm-to-array trampoline for host functions of registered signature
+    /// `type_index`; it lives as long as the signature's registrations.
     ///
     /// # Errors
     ///
@@ -90,31 +92,14 @@ impl Engine {
         &self,
         type_index: u32,
     ) -> Result<NonNull<vm::VMWasmCallFunction>> {
-        let mut trampolines = self
-            .inner
-            .host_trampolines
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(code) = trampolines.get(&type_index) {
-            return Ok(trampoline_entry(code));
-        }
-        let ty = self
-            .signatures()
-            .lookup(type_index)
-            .ok_or_else(|| crate::Error::msg(format!("unknown signature id {type_index}")))?;
-        let bytes = self.compiler().compile_wasm_to_array_trampoline(&ty)?;
-        let code =
-            vm::CodeMemory::publish(&bytes, Arc::new(environ::CompiledModuleInfo::default()))?;
-        let entry = trampoline_entry(&code);
-        trampolines.insert(type_index, code);
-        Ok(entry)
+        self.signatures().trampoline(type_index, |ty| {
+            let bytes = self.compiler().compile_wasm_to_array_trampoline(ty)?;
+            Ok(vm::CodeMemory::publish(
+                &bytes,
+                Arc::new(environ::CompiledModuleInfo::default()),
+            )?)
+        })
     }
-}
-
-/// The entry of a standalone trampoline: the first byte of its code.
-fn trampoline_entry(code: &vm::CodeMemory) -> NonNull<vm::VMWasmCallFunction> {
-    NonNull::new(code.text_start() as *mut vm::VMWasmCallFunction)
-        .expect("published code is never at address zero")
 }
 
 impl Default for Engine {
@@ -134,63 +119,9 @@ impl core::fmt::Debug for Engine {
     }
 }
 
-/// Engine-wide ids for function signatures: structurally equal signatures get equal ids,
-/// so compiled code compares ids instead of types. Ids are never freed; a program has few
-/// distinct signatures.
-#[derive(Default)]
-pub(crate) struct SignatureRegistry {
-    inner: RwLock<SignatureTable>,
-}
-
-#[derive(Default)]
-struct SignatureTable {
-    ids: HashMap<environ::FuncType, u32>,
-    types: Vec<environ::FuncType>,
-}
-
-impl SignatureRegistry {
-    /// The id of `ty`, assigning one on first sight.
-    pub(crate) fn intern(&self, ty: &environ::FuncType) -> u32 {
-        if let Some(&id) = self.read().ids.get(ty) {
-            return id;
-        }
-        let mut table = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(&id) = table.ids.get(ty) {
-            return id;
-        }
-        let id = u32::try_from(table.types.len()).expect("fewer than 2^32 signatures");
-        table.types.push(ty.clone());
-        table.ids.insert(ty.clone(), id);
-        id
-    }
-
-    /// The signature with id `id`.
-    pub(crate) fn lookup(&self, id: u32) -> Option<environ::FuncType> {
-        self.read().types.get(id as usize).cloned()
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, SignatureTable> {
-        self.inner.read().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use environ::{FuncType, WasmValType};
-
-    #[test]
-    fn equal_signatures_share_an_id() {
-        let registry = SignatureRegistry::default();
-        let a = FuncType::new([WasmValType::I32], [WasmValType::I64]);
-        let b = FuncType::new([WasmValType::I64], []);
-        let id_a = registry.intern(&a);
-        let id_b = registry.intern(&b);
-        assert_ne!(id_a, id_b);
-        assert_eq!(registry.intern(&a.clone()), id_a);
-        assert_eq!(registry.lookup(id_b), Some(b));
-        assert_eq!(registry.lookup(99), None);
-    }
 
     #[test]
     fn engines_are_send_and_sync() {

@@ -14,6 +14,7 @@ use vm::{VMFuncRef, ValRaw};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::externals::Extern;
+use crate::signatures::RegisteredType;
 use crate::store::{
     AsContext, AsContextMut, StoreContext, StoreContextMut, StoreInner, StoreOpaque, Stored,
 };
@@ -63,16 +64,18 @@ type HostCall<T> = dyn Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + S
 /// these and makes a `Func` of each in every store it instantiates into.
 pub struct HostFunc<T> {
     pub(crate) ty: FuncType,
-    pub(crate) type_index: u32,
+    /// The signature's registration, held as long as the function (and so any store or
+    /// linker holding it) lives.
+    pub(crate) signature: RegisteredType,
     pub(crate) call: Box<HostCall<T>>,
 }
 
 impl<T> HostFunc<T> {
     fn new(engine: &Engine, ty: FuncType, call: Box<HostCall<T>>) -> Self {
-        let type_index = engine.signatures().intern(&ty.to_wasm());
+        let signature = engine.signatures().register(&ty.to_wasm());
         Self {
             ty,
-            type_index,
+            signature,
             call,
         }
     }

@@ -36,6 +36,7 @@ mod instance;
 mod linker;
 mod memory;
 mod module;
+mod signatures;
 mod store;
 mod table;
 mod types;

@@ -8,6 +8,7 @@ use vm::{CodeMemory, VMSharedTypeIndex};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::signatures::TypeIds;
 use crate::types::ExternType;
 
 /// A compiled module. Cheap to clone; instantiate it in any store of its engine.
@@ -20,7 +21,9 @@ struct ModuleInner {
     engine: Engine,
     env: Arc<environ::Module>,
     code: CodeMemory,
-    type_ids: Arc<[VMSharedTypeIndex]>,
+    /// The module's types' engine-wide ids, registered for as long as the module (and so
+    /// any instance of it) lives.
+    type_ids: TypeIds,
 }
 
 /// An import a module declares.
@@ -65,11 +68,7 @@ impl Module {
         let compiled = engine.compiler().compile_module(translation)?;
         let code = CodeMemory::publish(&compiled.text, Arc::new(compiled.info))?;
         let env = compiled.module;
-        let type_ids: Arc<[VMSharedTypeIndex]> = env
-            .types
-            .values()
-            .map(|ty| VMSharedTypeIndex(engine.signatures().intern(ty)))
-            .collect();
+        let type_ids = engine.signatures().register_all(env.types.values());
         Ok(Self {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
@@ -147,7 +146,7 @@ impl Module {
     }
 
     pub(crate) fn type_ids(&self) -> &Arc<[VMSharedTypeIndex]> {
-        &self.inner.type_ids
+        self.inner.type_ids.ids()
     }
 
     /// The type an import must have, in API terms.

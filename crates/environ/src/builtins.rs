@@ -44,10 +44,72 @@ pub const GROW_FAILED: i64 = -1;
 /// call [`BuiltinFunction::Raise`].
 pub const GROW_TRAPPED: i64 = -2;
 
+/// Invokes `$mac!` with the list of every builtin, in table order: the one declaration
+/// from which `BuiltinFunction` (here), the vm's table of `extern "C"` entry points and
+/// their Rust signatures (`tarn-vm`), and through `BuiltinFunction::signature` the jit's
+/// declarations are all generated.
+///
+/// Each entry is `snake_name = CamelName(params) -> result;` with its doc comment; the
+/// types are [`BuiltinType`] names, without the leading `VmCtx` every builtin takes.
+#[macro_export]
+macro_rules! foreach_builtin {
+    ($mac:ident) => {
+        $mac! {
+            /// `memory.grow`: `(memory, delta_pages) -> old_pages`, or [`GROW_FAILED`], or
+            /// [`GROW_TRAPPED`].
+            memory_grow = MemoryGrow(I32, I64) -> I64;
+            /// `memory.fill`: `(memory, dst, byte, len) -> ok`.
+            memory_fill = MemoryFill(I32, I64, I32, I64) -> I32;
+            /// `memory.copy`: `(dst_memory, dst, src_memory, src, len) -> ok`.
+            memory_copy = MemoryCopy(I32, I64, I32, I64, I64) -> I32;
+            /// `memory.init`: `(memory, data, dst, src, len) -> ok`.
+            memory_init = MemoryInit(I32, I32, I64, I32, I32) -> I32;
+            /// `data.drop`: `(data)`.
+            data_drop = DataDrop(I32);
+            /// `table.grow`: `(table, delta, init) -> old_size`, or [`GROW_FAILED`], or
+            /// [`GROW_TRAPPED`].
+            table_grow = TableGrow(I32, I64, Pointer) -> I64;
+            /// `table.fill`: `(table, dst, value, len) -> ok`.
+            table_fill = TableFill(I32, I64, Pointer, I64) -> I32;
+            /// `table.copy`: `(dst_table, src_table, dst, src, len) -> ok`.
+            table_copy = TableCopy(I32, I32, I64, I64, I64) -> I32;
+            /// `table.init`: `(table, elem, dst, src, len) -> ok`.
+            table_init = TableInit(I32, I32, I64, I32, I32) -> I32;
+            /// `elem.drop`: `(elem)`.
+            elem_drop = ElemDrop(I32);
+            /// Fills a funcref table slot that lazy initialisation has not reached yet:
+            /// `(table, index) -> *const VMFuncRef`. The index is already bounds-checked.
+            table_get_lazy_init_func_ref = TableGetLazyInitFuncRef(I32, I64) -> Pointer;
+            /// Fuel ran out: refuel from the store or trap. `() -> ok`.
+            out_of_gas = OutOfGas() -> I32;
+            /// The epoch deadline passed: extend it or trap. `() -> ok`.
+            new_epoch = NewEpoch() -> I32;
+            /// Unwinds to the host with the trap recorded for this call. Never returns.
+            raise = Raise();
+            /// `f32.ceil` on hosts without native rounding.
+            ceil_f32 = CeilF32(F32) -> F32;
+            /// `f64.ceil` on hosts without native rounding.
+            ceil_f64 = CeilF64(F64) -> F64;
+            /// `f32.floor` on hosts without native rounding.
+            floor_f32 = FloorF32(F32) -> F32;
+            /// `f64.floor` on hosts without native rounding.
+            floor_f64 = FloorF64(F64) -> F64;
+            /// `f32.trunc` on hosts without native rounding.
+            trunc_f32 = TruncF32(F32) -> F32;
+            /// `f64.trunc` on hosts without native rounding.
+            trunc_f64 = TruncF64(F64) -> F64;
+            /// `f32.nearest` on hosts without native rounding.
+            nearest_f32 = NearestF32(F32) -> F32;
+            /// `f64.nearest` on hosts without native rounding.
+            nearest_f64 = NearestF64(F64) -> F64;
+        }
+    };
+}
+
 macro_rules! builtins {
     ($(
         $(#[$doc:meta])*
-        $name:ident($($param:ident),*) $(-> $result:ident)?;
+        $field:ident = $name:ident($($param:ident),*) $(-> $result:ident)?;
     )*) => {
         /// A libcall compiled code may call through the builtin function table.
         #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
@@ -73,10 +135,11 @@ macro_rules! builtins {
                 }
             }
 
-            /// The builtin's name in `snake_case`, for disassembly and messages.
+            /// The builtin's name in `snake_case` (its vm entry point's name), for
+            /// disassembly and messages.
             pub fn name(self) -> &'static str {
                 match self {
-                    $(Self::$name => stringify!($name),)*
+                    $(Self::$name => stringify!($field),)*
                 }
             }
         }
@@ -85,55 +148,7 @@ macro_rules! builtins {
     (@result $ty:ident) => { Some(BuiltinType::$ty) };
 }
 
-builtins! {
-    /// `memory.grow`: `(memory, delta_pages) -> old_pages`, or [`GROW_FAILED`], or
-    /// [`GROW_TRAPPED`].
-    MemoryGrow(I32, I64) -> I64;
-    /// `memory.fill`: `(memory, dst, byte, len) -> ok`.
-    MemoryFill(I32, I64, I32, I64) -> I32;
-    /// `memory.copy`: `(dst_memory, dst, src_memory, src, len) -> ok`.
-    MemoryCopy(I32, I64, I32, I64, I64) -> I32;
-    /// `memory.init`: `(memory, data, dst, src, len) -> ok`.
-    MemoryInit(I32, I32, I64, I32, I32) -> I32;
-    /// `data.drop`: `(data)`.
-    DataDrop(I32);
-    /// `table.grow`: `(table, delta, init) -> old_size`, or [`GROW_FAILED`], or
-    /// [`GROW_TRAPPED`].
-    TableGrow(I32, I64, Pointer) -> I64;
-    /// `table.fill`: `(table, dst, value, len) -> ok`.
-    TableFill(I32, I64, Pointer, I64) -> I32;
-    /// `table.copy`: `(dst_table, src_table, dst, src, len) -> ok`.
-    TableCopy(I32, I32, I64, I64, I64) -> I32;
-    /// `table.init`: `(table, elem, dst, src, len) -> ok`.
-    TableInit(I32, I32, I64, I32, I32) -> I32;
-    /// `elem.drop`: `(elem)`.
-    ElemDrop(I32);
-    /// Fills a funcref table slot that lazy initialisation has not reached yet:
-    /// `(table, index) -> *const VMFuncRef`. The index is already bounds-checked.
-    TableGetLazyInitFuncRef(I32, I64) -> Pointer;
-    /// Fuel ran out: refuel from the store or trap. `() -> ok`.
-    OutOfGas() -> I32;
-    /// The epoch deadline passed: extend it or trap. `() -> ok`.
-    NewEpoch() -> I32;
-    /// Unwinds to the host with the trap recorded for this call. Never returns.
-    Raise();
-    /// `f32.ceil` on hosts without native rounding.
-    CeilF32(F32) -> F32;
-    /// `f64.ceil` on hosts without native rounding.
-    CeilF64(F64) -> F64;
-    /// `f32.floor` on hosts without native rounding.
-    FloorF32(F32) -> F32;
-    /// `f64.floor` on hosts without native rounding.
-    FloorF64(F64) -> F64;
-    /// `f32.trunc` on hosts without native rounding.
-    TruncF32(F32) -> F32;
-    /// `f64.trunc` on hosts without native rounding.
-    TruncF64(F64) -> F64;
-    /// `f32.nearest` on hosts without native rounding.
-    NearestF32(F32) -> F32;
-    /// `f64.nearest` on hosts without native rounding.
-    NearestF64(F64) -> F64;
-}
+foreach_builtin!(builtins);
 
 impl BuiltinFunction {
     /// This builtin's slot in the builtin function table.

@@ -81,45 +81,180 @@ impl VMContextRegion {
     }
 }
 
-/// The layout of one module's `VMContext`, for a given pointer size.
-///
-/// | region                    | element                         | count              |
-/// |---------------------------|---------------------------------|--------------------|
-/// | magic                     | `u32`, padded to a pointer      | 1                  |
-/// | store context             | `*mut VMStoreContext`           | 1                  |
-/// | builtin function table    | `*const [fn; BuiltinFunction::COUNT]` | 1            |
-/// | epoch counter             | `*const AtomicU64`              | 1                  |
-/// | type ids                  | `*const [VMSharedTypeIndex]`    | 1                  |
-/// | imported memories         | `VMMemoryImport` (2 pointers)   | `imported_memories`|
-/// | defined memory pointers   | `*mut VMMemoryDefinition`       | `defined_memories` |
-/// | owned memory definitions  | `VMMemoryDefinition` (2 pointers)| `owned_memories`  |
-/// | imported functions        | `VMFunctionImport` (3 pointers) | `imported_funcs`   |
-/// | imported tables           | `VMTableImport` (2 pointers)    | `imported_tables`  |
-/// | imported globals          | `VMGlobalImport` (1 pointer)    | `imported_globals` |
-/// | defined tables            | `VMTableDefinition` (2 pointers)| `defined_tables`   |
-/// | defined globals           | `VMGlobalDefinition` (16 bytes, 16-aligned) | `defined_globals` |
-/// | function references       | `VMFuncRef` (4 pointers)        | `escaped_funcs`    |
-///
-/// Memories come first because every load and store reads their base; the total size is
-/// rounded up to [`VMCONTEXT_ALIGN`].
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct VMOffsets {
-    ptr: u8,
-    counts: VMContextCounts,
-    imported_memories: u32,
-    defined_memories: u32,
-    owned_memories: u32,
-    imported_funcs: u32,
-    imported_tables: u32,
-    imported_globals: u32,
-    defined_tables: u32,
-    defined_globals: u32,
-    func_refs: u32,
-    size: u32,
+/// Declares the `VMContext` layout once: the header's pointer-sized fields, then the
+/// regions, each with its accessor, index type, count, element size and alignment (as
+/// closures of the pointer size) and what an element is. `VMOffsets`, its fields, its
+/// layout computation, its accessors, `regions()` and the table in its documentation
+/// are all generated from this one list, so they cannot disagree.
+macro_rules! vmctx_layout {
+    (
+        header {
+            $(
+                $(#[$header_doc:meta])*
+                $header_accessor:ident = $header_name:literal, $header_element:literal;
+            )*
+        }
+        regions {
+            $(
+                $(#[$region_doc:meta])*
+                $accessor:ident($index:ident) => $field:ident = $name:literal,
+                    $element:literal, count $count:ident,
+                    size $size:expr, align $align:expr;
+            )*
+        }
+    ) => {
+        /// The layout of one module's `VMContext`, for a given pointer size.
+        ///
+        /// | region | element | count |
+        /// |--------|---------|-------|
+        $(#[doc = concat!("| ", $header_name, " | ", $header_element, " | 1 |")])*
+        $(#[doc = concat!("| ", $name, " | ", $element, " | `", stringify!($count), "` |")])*
+        ///
+        /// Memories come first because every load and store reads their base; the total
+        /// size is rounded up to [`VMCONTEXT_ALIGN`].
+        #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+        pub struct VMOffsets {
+            ptr: u8,
+            counts: VMContextCounts,
+            $($field: u32,)*
+            size: u32,
+        }
+
+        /// The header's fields, in order.
+        const HEADER: &[&str] = &[$($header_name),*];
+
+        /// The header's fields by accessor name; the discriminant is the position.
+        #[expect(non_camel_case_types, reason = "named after the accessors")]
+        #[derive(Copy, Clone)]
+        #[repr(u32)]
+        enum HeaderField {
+            $($header_accessor,)*
+        }
+
+        impl VMOffsets {
+            /// The layout for the given counts.
+            ///
+            /// # Panics
+            ///
+            /// If `pointer_size` is not 4 or 8, or the layout would not fit in `u32`
+            /// (impossible within wasmparser's implementation limits).
+            pub fn from_counts(pointer_size: u8, counts: VMContextCounts) -> Self {
+                assert!(matches!(pointer_size, 4 | 8), "pointer size must be 4 or 8");
+                let p = u32::from(pointer_size);
+                let mut cursor = HEADER.len() as u32 * p;
+                let mut region = |count: u32, element_size: u32, align: u32| -> u32 {
+                    let start = cursor.next_multiple_of(align);
+                    let size = count
+                        .checked_mul(element_size)
+                        .expect("VMContext too large");
+                    cursor = start.checked_add(size).expect("VMContext too large");
+                    start
+                };
+                $(let $field = region(counts.$count, ($size)(p), ($align)(p));)*
+                let size = cursor.next_multiple_of(VMCONTEXT_ALIGN);
+                Self {
+                    ptr: pointer_size,
+                    counts,
+                    $($field,)*
+                    size,
+                }
+            }
+
+            /// Every region in layout order, header fields first.
+            pub fn regions(&self) -> Vec<VMContextRegion> {
+                let p = self.p();
+                let mut regions: Vec<VMContextRegion> = HEADER
+                    .iter()
+                    .zip(0..)
+                    .map(|(&name, i)| VMContextRegion {
+                        name,
+                        offset: i * p,
+                        element_size: p,
+                        count: 1,
+                        align: p,
+                    })
+                    .collect();
+                $(regions.push(VMContextRegion {
+                    name: $name,
+                    offset: self.$field,
+                    element_size: ($size)(p),
+                    count: self.counts.$count,
+                    align: ($align)(p),
+                });)*
+                regions
+            }
+
+            $(
+                $(#[$header_doc])*
+                pub fn $header_accessor(&self) -> u32 {
+                    HeaderField::$header_accessor as u32 * self.p()
+                }
+            )*
+
+            $(
+                $(#[$region_doc])*
+                pub fn $accessor(&self, index: $index) -> u32 {
+                    debug_assert!(index.as_u32() < self.counts.$count);
+                    self.$field + index.as_u32() * ($size)(self.p())
+                }
+            )*
+        }
+    };
 }
 
-/// Number of pointer-sized header fields before the first region.
-const HEADER_FIELDS: u32 = 5;
+vmctx_layout! {
+    header {
+        /// Offset of the magic value.
+        vmctx_magic = "magic", "`u32`, padded to a pointer";
+        /// Offset of the `*mut VMStoreContext`.
+        vmctx_store_context = "store context", "`*mut VMStoreContext`";
+        /// Offset of the pointer to the builtin function table.
+        vmctx_builtin_functions = "builtin functions", "`*const [fn; BuiltinFunction::COUNT]`";
+        /// Offset of the pointer to the engine's epoch counter.
+        vmctx_epoch_counter = "epoch counter", "`*const AtomicU64`";
+        /// Offset of the pointer to the array mapping module type indices to engine-wide
+        /// ids.
+        vmctx_type_ids = "type ids", "`*const [VMSharedTypeIndex]`";
+    }
+    regions {
+        /// Offset of the `VMMemoryImport` of an imported memory.
+        vmctx_vmmemory_import(MemoryIndex) => imported_memories = "imported memories",
+            "`VMMemoryImport` (2 pointers)", count imported_memories,
+            size |p| 2 * p, align |p| p;
+        /// Offset of the `*mut VMMemoryDefinition` of a defined memory.
+        vmctx_vmmemory_pointer(DefinedMemoryIndex) => defined_memories = "defined memory pointers",
+            "`*mut VMMemoryDefinition`", count defined_memories,
+            size |p| p, align |p| p;
+        /// Offset of the `VMMemoryDefinition` of an owned memory.
+        vmctx_vmmemory_definition(OwnedMemoryIndex) => owned_memories = "owned memory definitions",
+            "`VMMemoryDefinition` (2 pointers)", count owned_memories,
+            size |p| 2 * p, align |p| p;
+        /// Offset of the `VMFunctionImport` of an imported function.
+        vmctx_vmfunction_import(FuncIndex) => imported_funcs = "imported functions",
+            "`VMFunctionImport` (3 pointers)", count imported_funcs,
+            size |p| 3 * p, align |p| p;
+        /// Offset of the `VMTableImport` of an imported table.
+        vmctx_vmtable_import(TableIndex) => imported_tables = "imported tables",
+            "`VMTableImport` (2 pointers)", count imported_tables,
+            size |p| 2 * p, align |p| p;
+        /// Offset of the `VMGlobalImport` of an imported global.
+        vmctx_vmglobal_import(GlobalIndex) => imported_globals = "imported globals",
+            "`VMGlobalImport` (1 pointer)", count imported_globals,
+            size |p| p, align |p| p;
+        /// Offset of the `VMTableDefinition` of a defined table.
+        vmctx_vmtable_definition(DefinedTableIndex) => defined_tables = "defined tables",
+            "`VMTableDefinition` (2 pointers)", count defined_tables,
+            size |p| 2 * p, align |p| p;
+        /// Offset of the `VMGlobalDefinition` of a defined global.
+        vmctx_vmglobal_definition(DefinedGlobalIndex) => defined_globals = "defined globals",
+            "`VMGlobalDefinition` (16 bytes, 16-aligned)", count defined_globals,
+            size |_| 16, align |_| 16;
+        /// Offset of the `VMFuncRef` of an escaping function.
+        vmctx_func_ref(FuncRefIndex) => func_refs = "function references",
+            "`VMFuncRef` (4 pointers)", count escaped_funcs,
+            size |p| 4 * p, align |p| p;
+    }
+}
 
 impl VMOffsets {
     /// The layout for `module` on a host with `pointer_size`-byte pointers (4 or 8).
@@ -130,50 +265,6 @@ impl VMOffsets {
     /// The layout for `module` on this host.
     pub fn for_host(module: &Module) -> Self {
         Self::new(HOST_POINTER_SIZE, module)
-    }
-
-    /// The layout for the given counts.
-    ///
-    /// # Panics
-    ///
-    /// If `pointer_size` is not 4 or 8, or the layout would not fit in `u32` (impossible
-    /// within wasmparser's implementation limits).
-    pub fn from_counts(pointer_size: u8, counts: VMContextCounts) -> Self {
-        assert!(matches!(pointer_size, 4 | 8), "pointer size must be 4 or 8");
-        let p = u32::from(pointer_size);
-        let mut cursor = HEADER_FIELDS * p;
-        let mut region = |count: u32, element_size: u32, align: u32| -> u32 {
-            let start = cursor.next_multiple_of(align);
-            let size = count
-                .checked_mul(element_size)
-                .expect("VMContext too large");
-            cursor = start.checked_add(size).expect("VMContext too large");
-            start
-        };
-        let imported_memories = region(counts.imported_memories, 2 * p, p);
-        let defined_memories = region(counts.defined_memories, p, p);
-        let owned_memories = region(counts.owned_memories, 2 * p, p);
-        let imported_funcs = region(counts.imported_funcs, 3 * p, p);
-        let imported_tables = region(counts.imported_tables, 2 * p, p);
-        let imported_globals = region(counts.imported_globals, p, p);
-        let defined_tables = region(counts.defined_tables, 2 * p, p);
-        let defined_globals = region(counts.defined_globals, 16, 16);
-        let func_refs = region(counts.escaped_funcs, 4 * p, p);
-        let size = cursor.next_multiple_of(VMCONTEXT_ALIGN);
-        Self {
-            ptr: pointer_size,
-            counts,
-            imported_memories,
-            defined_memories,
-            owned_memories,
-            imported_funcs,
-            imported_tables,
-            imported_globals,
-            defined_tables,
-            defined_globals,
-            func_refs,
-            size,
-        }
     }
 
     /// The pointer size this layout is for.
@@ -190,193 +281,9 @@ impl VMOffsets {
         u32::from(self.ptr)
     }
 
-    /// Every region in layout order, header fields first.
-    pub fn regions(&self) -> Vec<VMContextRegion> {
-        let p = self.p();
-        let c = &self.counts;
-        let header = [
-            "magic",
-            "store context",
-            "builtin functions",
-            "epoch counter",
-            "type ids",
-        ];
-        let mut regions: Vec<_> = header
-            .iter()
-            .zip(0..)
-            .map(|(&name, i)| VMContextRegion {
-                name,
-                offset: i * p,
-                element_size: p,
-                count: 1,
-                align: p,
-            })
-            .collect();
-        let body = [
-            (
-                "imported memories",
-                self.imported_memories,
-                2 * p,
-                c.imported_memories,
-                p,
-            ),
-            (
-                "defined memory pointers",
-                self.defined_memories,
-                p,
-                c.defined_memories,
-                p,
-            ),
-            (
-                "owned memory definitions",
-                self.owned_memories,
-                2 * p,
-                c.owned_memories,
-                p,
-            ),
-            (
-                "imported functions",
-                self.imported_funcs,
-                3 * p,
-                c.imported_funcs,
-                p,
-            ),
-            (
-                "imported tables",
-                self.imported_tables,
-                2 * p,
-                c.imported_tables,
-                p,
-            ),
-            (
-                "imported globals",
-                self.imported_globals,
-                p,
-                c.imported_globals,
-                p,
-            ),
-            (
-                "defined tables",
-                self.defined_tables,
-                2 * p,
-                c.defined_tables,
-                p,
-            ),
-            (
-                "defined globals",
-                self.defined_globals,
-                16,
-                c.defined_globals,
-                16,
-            ),
-            (
-                "function references",
-                self.func_refs,
-                4 * p,
-                c.escaped_funcs,
-                p,
-            ),
-        ];
-        regions.extend(
-            body.into_iter().map(
-                |(name, offset, element_size, count, align)| VMContextRegion {
-                    name,
-                    offset,
-                    element_size,
-                    count,
-                    align,
-                },
-            ),
-        );
-        regions
-    }
-
     /// Total size of the `VMContext` in bytes.
     pub fn size_of_vmctx(&self) -> u32 {
         self.size
-    }
-
-    // Header fields.
-
-    /// Offset of the magic value.
-    pub fn vmctx_magic(&self) -> u32 {
-        0
-    }
-
-    /// Offset of the `*mut VMStoreContext`.
-    pub fn vmctx_store_context(&self) -> u32 {
-        self.p()
-    }
-
-    /// Offset of the pointer to the builtin function table.
-    pub fn vmctx_builtin_functions(&self) -> u32 {
-        2 * self.p()
-    }
-
-    /// Offset of the pointer to the engine's epoch counter.
-    pub fn vmctx_epoch_counter(&self) -> u32 {
-        3 * self.p()
-    }
-
-    /// Offset of the pointer to the array mapping module type indices to engine-wide ids.
-    pub fn vmctx_type_ids(&self) -> u32 {
-        4 * self.p()
-    }
-
-    // Regions.
-
-    /// Offset of the `VMMemoryImport` of an imported memory.
-    pub fn vmctx_vmmemory_import(&self, index: MemoryIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.imported_memories);
-        self.imported_memories + index.as_u32() * 2 * self.p()
-    }
-
-    /// Offset of the `*mut VMMemoryDefinition` of a defined memory.
-    pub fn vmctx_vmmemory_pointer(&self, index: DefinedMemoryIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.defined_memories);
-        self.defined_memories + index.as_u32() * self.p()
-    }
-
-    /// Offset of the `VMMemoryDefinition` of an owned memory.
-    pub fn vmctx_vmmemory_definition(&self, index: OwnedMemoryIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.owned_memories);
-        self.owned_memories + index.as_u32() * 2 * self.p()
-    }
-
-    /// Offset of the `VMFunctionImport` of an imported function.
-    pub fn vmctx_vmfunction_import(&self, index: FuncIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.imported_funcs);
-        self.imported_funcs + index.as_u32() * 3 * self.p()
-    }
-
-    /// Offset of the `VMTableImport` of an imported table.
-    pub fn vmctx_vmtable_import(&self, index: TableIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.imported_tables);
-        self.imported_tables + index.as_u32() * 2 * self.p()
-    }
-
-    /// Offset of the `VMGlobalImport` of an imported global.
-    pub fn vmctx_vmglobal_import(&self, index: GlobalIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.imported_globals);
-        self.imported_globals + index.as_u32() * self.p()
-    }
-
-    /// Offset of the `VMTableDefinition` of a defined table.
-    pub fn vmctx_vmtable_definition(&self, index: DefinedTableIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.defined_tables);
-        self.defined_tables + index.as_u32() * 2 * self.p()
-    }
-
-    /// Offset of the `VMGlobalDefinition` of a defined global.
-    pub fn vmctx_vmglobal_definition(&self, index: DefinedGlobalIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.defined_globals);
-        self.defined_globals + index.as_u32() * 16
-    }
-
-    /// Offset of the `VMFuncRef` of an escaping function.
-    pub fn vmctx_func_ref(&self, index: FuncRefIndex) -> u32 {
-        debug_assert!(index.as_u32() < self.counts.escaped_funcs);
-        self.func_refs + index.as_u32() * 4 * self.p()
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod call;
 mod control;
+mod conversions;
 mod dispatch;
 mod interrupts;
 mod memory;
@@ -342,6 +343,19 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         all.extend_from_slice(args);
         let call = self.builder.ins().call(callee, &all);
         self.builder.inst_results(call).first().copied()
+    }
+
+    /// Calls a builtin that returns `ok` and raises when it failed.
+    pub(crate) fn call_fallible(&mut self, builtin: BuiltinFunction, args: &[Value]) {
+        let ok = self
+            .call_builtin(builtin, args)
+            .expect("fallible builtins return ok");
+        self.raise_unless_ok(ok);
+    }
+
+    /// An index (of a memory, table or segment) as the `i32` builtins take.
+    pub(crate) fn index_const(&mut self, index: u32) -> Value {
+        self.builder.ins().iconst(ir::types::I32, i64::from(index))
     }
 
     /// Calls `Raise` when `cond` is non-zero: a builtin recorded a trap.

@@ -62,6 +62,19 @@ unsafe fn caller<'a>(vmctx: *mut VMContext) -> core::pin::Pin<&'a mut Instance> 
     unsafe { Instance::from_vmctx(vmctx) }
 }
 
+/// The shared prologue of the builtins that work on their calling instance: find the
+/// instance from the `vmctx` compiled code passes, and guard against panics.
+fn with_caller<R>(
+    vmctx: *mut VMContext,
+    body: impl FnOnce(core::pin::Pin<&mut Instance>) -> R,
+) -> R {
+    guarded(|| {
+        // SAFETY: every builtin is called by compiled code with its own vmctx, and the
+        // instance is not borrowed elsewhere while compiled code runs.
+        body(unsafe { caller(vmctx) })
+    })
+}
+
 /// `Ok(())` → 1; a trap code → recorded, 0.
 fn status(result: Result<(), TrapCode>) -> u32 {
     match result {
@@ -87,9 +100,7 @@ fn grow_status(result: Result<Option<u64>, HostError>) -> u64 {
 }
 
 extern "C" fn memory_grow(vmctx: *mut VMContext, memory: u32, delta: u64) -> u64 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         let memory = MemoryIndex::from_u32(memory);
         // SAFETY: a builtin called by compiled code.
         grow_status(unsafe { with_limiter(|limiter| instance.memory_grow(memory, delta, limiter)) })
@@ -103,9 +114,7 @@ extern "C" fn memory_fill(
     byte: u32,
     len: u64,
 ) -> u32 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         // `memory.fill` uses the low byte of its i32 operand.
         let byte = byte.to_le_bytes()[0];
         status(instance.memory_fill(MemoryIndex::from_u32(memory), dst, byte, len))
@@ -120,9 +129,7 @@ extern "C" fn memory_copy(
     src: u64,
     len: u64,
 ) -> u32 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         let (dst_memory, src_memory) = (
             MemoryIndex::from_u32(dst_memory),
             MemoryIndex::from_u32(src_memory),
@@ -139,9 +146,7 @@ extern "C" fn memory_init(
     src: u32,
     len: u32,
 ) -> u32 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         let (memory, data) = (MemoryIndex::from_u32(memory), DataIndex::from_u32(data));
         status(instance.memory_init(memory, data, dst, src, len))
     })
@@ -155,9 +160,7 @@ extern "C" fn data_drop(vmctx: *mut VMContext, data: u32) {
 }
 
 extern "C" fn table_grow(vmctx: *mut VMContext, table: u32, delta: u64, init: usize) -> u64 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         let table = TableIndex::from_u32(table);
         let init = TableElement::from_raw(init, instance.table_type(table).element);
         // SAFETY: a builtin called by compiled code.
@@ -174,9 +177,7 @@ extern "C" fn table_fill(
     value: usize,
     len: u64,
 ) -> u32 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         status(instance.table_fill(TableIndex::from_u32(table), dst, value, len))
     })
 }
@@ -189,9 +190,7 @@ extern "C" fn table_copy(
     src: u64,
     len: u64,
 ) -> u32 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         let (dst_table, src_table) = (
             TableIndex::from_u32(dst_table),
             TableIndex::from_u32(src_table),
@@ -208,9 +207,7 @@ extern "C" fn table_init(
     src: u32,
     len: u32,
 ) -> u32 {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         let (table, elem) = (TableIndex::from_u32(table), ElemIndex::from_u32(elem));
         status(instance.table_init(table, elem, dst, src, len))
     })
@@ -225,9 +222,7 @@ extern "C" fn elem_drop(vmctx: *mut VMContext, elem: u32) {
 /// Cannot fail: an index out of range gives null (compiled code checks bounds first)
 /// and nothing in it panics.
 extern "C" fn table_get_lazy_init_func_ref(vmctx: *mut VMContext, table: u32, index: u64) -> usize {
-    guarded(|| {
-        // SAFETY: compiled code passes its own vmctx.
-        let instance = unsafe { caller(vmctx) };
+    with_caller(vmctx, |instance| {
         instance.table_get_lazy_init_func_ref(TableIndex::from_u32(table), index)
     })
 }
@@ -302,15 +297,38 @@ extern "C" fn nearest_f64(_vmctx: *mut VMContext, x: f64) -> f64 {
     x.round_ties_even()
 }
 
+/// The Rust type of a builtin parameter or result, by its `BuiltinType` name.
+macro_rules! abi_type {
+    (I32) => {
+        u32
+    };
+    (I64) => {
+        u64
+    };
+    (F32) => {
+        f32
+    };
+    (F64) => {
+        f64
+    };
+    (Pointer) => {
+        usize
+    };
+}
+
+/// The builtin table, generated from `environ::foreach_builtin!`: each field's type is the
+/// declared signature, so an entry point whose Rust signature differs from its declaration
+/// does not compile.
 macro_rules! builtin_table {
     ($(
-        $builtin:ident => $field:ident($($param:ty),*) $(-> $result:ty)?;
+        $(#[$doc:meta])*
+        $field:ident = $builtin:ident($($param:ident),*) $(-> $result:ident)?;
     )*) => {
         /// The builtin function table: one typed pointer per builtin, in
         /// `BuiltinFunction` order, so compiled code finds builtin `i` at offset `i * 8`.
         #[repr(C)]
         pub(crate) struct VMBuiltinFunctionsArray {
-            $($field: extern "C" fn($($param),*) $(-> $result)?,)*
+            $($field: extern "C" fn(*mut VMContext, $(abi_type!($param)),*) $(-> abi_type!($result))?,)*
         }
 
         /// The one builtin table, shared by every instance.
@@ -333,7 +351,10 @@ macro_rules! builtin_table {
                     BuiltinFunction::$builtin,
                     core::mem::offset_of!(VMBuiltinFunctionsArray, $field),
                     environ::BuiltinSignature {
-                        params: Box::leak(Box::new([$(<$param as tests::AbiType>::TYPE),*])),
+                        params: Box::leak(Box::new([
+                            <*mut VMContext as tests::AbiType>::TYPE,
+                            $(<abi_type!($param) as tests::AbiType>::TYPE),*
+                        ])),
                         result: builtin_table!(@result $($result)?),
                     },
                 )),*]
@@ -341,33 +362,10 @@ macro_rules! builtin_table {
         }
     };
     (@result) => { None };
-    (@result $result:ty) => { Some(<$result as tests::AbiType>::TYPE) };
+    (@result $result:ident) => { Some(<abi_type!($result) as tests::AbiType>::TYPE) };
 }
 
-builtin_table! {
-    MemoryGrow => memory_grow(*mut VMContext, u32, u64) -> u64;
-    MemoryFill => memory_fill(*mut VMContext, u32, u64, u32, u64) -> u32;
-    MemoryCopy => memory_copy(*mut VMContext, u32, u64, u32, u64, u64) -> u32;
-    MemoryInit => memory_init(*mut VMContext, u32, u32, u64, u32, u32) -> u32;
-    DataDrop => data_drop(*mut VMContext, u32);
-    TableGrow => table_grow(*mut VMContext, u32, u64, usize) -> u64;
-    TableFill => table_fill(*mut VMContext, u32, u64, usize, u64) -> u32;
-    TableCopy => table_copy(*mut VMContext, u32, u32, u64, u64, u64) -> u32;
-    TableInit => table_init(*mut VMContext, u32, u32, u64, u32, u32) -> u32;
-    ElemDrop => elem_drop(*mut VMContext, u32);
-    TableGetLazyInitFuncRef => table_get_lazy_init_func_ref(*mut VMContext, u32, u64) -> usize;
-    OutOfGas => out_of_gas(*mut VMContext) -> u32;
-    NewEpoch => new_epoch(*mut VMContext) -> u32;
-    Raise => raise(*mut VMContext);
-    CeilF32 => ceil_f32(*mut VMContext, f32) -> f32;
-    CeilF64 => ceil_f64(*mut VMContext, f64) -> f64;
-    FloorF32 => floor_f32(*mut VMContext, f32) -> f32;
-    FloorF64 => floor_f64(*mut VMContext, f64) -> f64;
-    TruncF32 => trunc_f32(*mut VMContext, f32) -> f32;
-    TruncF64 => trunc_f64(*mut VMContext, f64) -> f64;
-    NearestF32 => nearest_f32(*mut VMContext, f32) -> f32;
-    NearestF64 => nearest_f64(*mut VMContext, f64) -> f64;
-}
+environ::foreach_builtin!(builtin_table);
 
 #[cfg(test)]
 mod tests;

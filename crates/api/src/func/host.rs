@@ -33,7 +33,7 @@ pub(crate) fn new_host_context<T: 'static>(
     store: StoreId,
     func: Arc<HostFunc<T>>,
 ) -> OwnedHostFuncContext {
-    let type_index = func.type_index;
+    let type_index = func.signature.id();
     let trampoline = engine
         .host_trampoline(type_index)
         .unwrap_or_else(|e| panic!("cannot compile a host-function trampoline: {e}"));

@@ -32,9 +32,8 @@ pub(crate) enum CallKind {
 
 impl FuncTranslator<'_, '_> {
     /// `call` and `return_call`.
-    pub(crate) fn op_call(&mut self, index: u32, kind: CallKind) {
+    pub(crate) fn op_call(&mut self, func: FuncIndex, kind: CallKind) {
         self.flush_fuel();
-        let func = FuncIndex::from_u32(index);
         let ty = self.env.module.func_type(func);
         let args = self.pop_n(ty.params.len());
         let callee = if self.env.module.is_imported_func(func) {
@@ -58,10 +57,13 @@ impl FuncTranslator<'_, '_> {
 
     /// `call_indirect` and `return_call_indirect`: the bounds, null and signature checks
     /// all happen before a tail call tears down this frame.
-    pub(crate) fn op_call_indirect(&mut self, type_index: u32, table_index: u32, kind: CallKind) {
+    pub(crate) fn op_call_indirect(
+        &mut self,
+        ty_index: TypeIndex,
+        table: TableIndex,
+        kind: CallKind,
+    ) {
         self.flush_fuel();
-        let ty_index = TypeIndex::from_u32(type_index);
-        let table = TableIndex::from_u32(table_index);
         let index = self.pop();
         let ty = &self.env.module.types[ty_index];
         let args = self.pop_n(ty.params.len());

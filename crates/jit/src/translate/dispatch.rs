@@ -3,11 +3,14 @@
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64};
-use environ::CompileError;
 use environ::wasmparser::Operator;
+use environ::{
+    CompileError, DataIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex,
+};
 
 use super::FuncTranslator;
 use super::call::CallKind;
+use super::memory::Extension;
 use super::numeric::Rounding;
 
 impl FuncTranslator<'_, '_> {
@@ -39,37 +42,53 @@ impl FuncTranslator<'_, '_> {
             O::Drop => self.op_drop(),
             O::Select | O::TypedSelect { .. } => self.op_select(),
             // Calls.
-            O::Call { function_index } => self.op_call(*function_index, CallKind::Normal),
+            O::Call { function_index } => {
+                self.op_call(FuncIndex::from_u32(*function_index), CallKind::Normal)
+            }
             O::CallIndirect {
                 type_index,
                 table_index,
-            } => self.op_call_indirect(*type_index, *table_index, CallKind::Normal),
-            O::ReturnCall { function_index } => self.op_call(*function_index, CallKind::Tail),
+            } => self.op_call_indirect(
+                TypeIndex::from_u32(*type_index),
+                TableIndex::from_u32(*table_index),
+                CallKind::Normal,
+            ),
+            O::ReturnCall { function_index } => {
+                self.op_call(FuncIndex::from_u32(*function_index), CallKind::Tail)
+            }
             O::ReturnCallIndirect {
                 type_index,
                 table_index,
-            } => self.op_call_indirect(*type_index, *table_index, CallKind::Tail),
+            } => self.op_call_indirect(
+                TypeIndex::from_u32(*type_index),
+                TableIndex::from_u32(*table_index),
+                CallKind::Tail,
+            ),
             // Variables.
             O::LocalGet { local_index } => self.op_local_get(*local_index),
             O::LocalSet { local_index } => self.op_local_set(*local_index),
             O::LocalTee { local_index } => self.op_local_tee(*local_index),
-            O::GlobalGet { global_index } => self.op_global_get(*global_index),
-            O::GlobalSet { global_index } => self.op_global_set(*global_index),
+            O::GlobalGet { global_index } => {
+                self.op_global_get(GlobalIndex::from_u32(*global_index))
+            }
+            O::GlobalSet { global_index } => {
+                self.op_global_set(GlobalIndex::from_u32(*global_index))
+            }
             // Memory.
-            O::I32Load { memarg } => self.op_load(memarg, I32, 4, false, offset)?,
-            O::I64Load { memarg } => self.op_load(memarg, I64, 8, false, offset)?,
-            O::F32Load { memarg } => self.op_load(memarg, F32, 4, false, offset)?,
-            O::F64Load { memarg } => self.op_load(memarg, F64, 8, false, offset)?,
-            O::I32Load8S { memarg } => self.op_load(memarg, I32, 1, true, offset)?,
-            O::I32Load8U { memarg } => self.op_load(memarg, I32, 1, false, offset)?,
-            O::I32Load16S { memarg } => self.op_load(memarg, I32, 2, true, offset)?,
-            O::I32Load16U { memarg } => self.op_load(memarg, I32, 2, false, offset)?,
-            O::I64Load8S { memarg } => self.op_load(memarg, I64, 1, true, offset)?,
-            O::I64Load8U { memarg } => self.op_load(memarg, I64, 1, false, offset)?,
-            O::I64Load16S { memarg } => self.op_load(memarg, I64, 2, true, offset)?,
-            O::I64Load16U { memarg } => self.op_load(memarg, I64, 2, false, offset)?,
-            O::I64Load32S { memarg } => self.op_load(memarg, I64, 4, true, offset)?,
-            O::I64Load32U { memarg } => self.op_load(memarg, I64, 4, false, offset)?,
+            O::I32Load { memarg } => self.op_load(memarg, I32, 4, Extension::Zero, offset)?,
+            O::I64Load { memarg } => self.op_load(memarg, I64, 8, Extension::Zero, offset)?,
+            O::F32Load { memarg } => self.op_load(memarg, F32, 4, Extension::Zero, offset)?,
+            O::F64Load { memarg } => self.op_load(memarg, F64, 8, Extension::Zero, offset)?,
+            O::I32Load8S { memarg } => self.op_load(memarg, I32, 1, Extension::Sign, offset)?,
+            O::I32Load8U { memarg } => self.op_load(memarg, I32, 1, Extension::Zero, offset)?,
+            O::I32Load16S { memarg } => self.op_load(memarg, I32, 2, Extension::Sign, offset)?,
+            O::I32Load16U { memarg } => self.op_load(memarg, I32, 2, Extension::Zero, offset)?,
+            O::I64Load8S { memarg } => self.op_load(memarg, I64, 1, Extension::Sign, offset)?,
+            O::I64Load8U { memarg } => self.op_load(memarg, I64, 1, Extension::Zero, offset)?,
+            O::I64Load16S { memarg } => self.op_load(memarg, I64, 2, Extension::Sign, offset)?,
+            O::I64Load16U { memarg } => self.op_load(memarg, I64, 2, Extension::Zero, offset)?,
+            O::I64Load32S { memarg } => self.op_load(memarg, I64, 4, Extension::Sign, offset)?,
+            O::I64Load32U { memarg } => self.op_load(memarg, I64, 4, Extension::Zero, offset)?,
             O::I32Store { memarg } | O::F32Store { memarg } => self.op_store(memarg, 4, offset)?,
             O::I64Store { memarg } | O::F64Store { memarg } => self.op_store(memarg, 8, offset)?,
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
@@ -79,27 +98,41 @@ impl FuncTranslator<'_, '_> {
                 self.op_store(memarg, 2, offset)?
             }
             O::I64Store32 { memarg } => self.op_store(memarg, 4, offset)?,
-            O::MemorySize { mem } => self.op_memory_size(*mem),
-            O::MemoryGrow { mem } => self.op_memory_grow(*mem),
-            O::MemoryCopy { dst_mem, src_mem } => self.op_memory_copy(*dst_mem, *src_mem),
-            O::MemoryFill { mem } => self.op_memory_fill(*mem),
-            O::MemoryInit { data_index, mem } => self.op_memory_init(*data_index, *mem),
-            O::DataDrop { data_index } => self.op_data_drop(*data_index),
+            O::MemorySize { mem } => self.op_memory_size(MemoryIndex::from_u32(*mem)),
+            O::MemoryGrow { mem } => self.op_memory_grow(MemoryIndex::from_u32(*mem)),
+            O::MemoryCopy { dst_mem, src_mem } => self.op_memory_copy(
+                MemoryIndex::from_u32(*dst_mem),
+                MemoryIndex::from_u32(*src_mem),
+            ),
+            O::MemoryFill { mem } => self.op_memory_fill(MemoryIndex::from_u32(*mem)),
+            O::MemoryInit { data_index, mem } => self.op_memory_init(
+                DataIndex::from_u32(*data_index),
+                MemoryIndex::from_u32(*mem),
+            ),
+            O::DataDrop { data_index } => self.op_data_drop(DataIndex::from_u32(*data_index)),
             // Tables and references.
-            O::TableGet { table } => self.op_table_get(*table),
-            O::TableSet { table } => self.op_table_set(*table),
-            O::TableSize { table } => self.op_table_size(*table),
-            O::TableGrow { table } => self.op_table_grow(*table),
-            O::TableFill { table } => self.op_table_fill(*table),
+            O::TableGet { table } => self.op_table_get(TableIndex::from_u32(*table)),
+            O::TableSet { table } => self.op_table_set(TableIndex::from_u32(*table)),
+            O::TableSize { table } => self.op_table_size(TableIndex::from_u32(*table)),
+            O::TableGrow { table } => self.op_table_grow(TableIndex::from_u32(*table)),
+            O::TableFill { table } => self.op_table_fill(TableIndex::from_u32(*table)),
             O::TableCopy {
                 dst_table,
                 src_table,
-            } => self.op_table_copy(*dst_table, *src_table),
-            O::TableInit { elem_index, table } => self.op_table_init(*elem_index, *table),
-            O::ElemDrop { elem_index } => self.op_elem_drop(*elem_index),
+            } => self.op_table_copy(
+                TableIndex::from_u32(*dst_table),
+                TableIndex::from_u32(*src_table),
+            ),
+            O::TableInit { elem_index, table } => self.op_table_init(
+                ElemIndex::from_u32(*elem_index),
+                TableIndex::from_u32(*table),
+            ),
+            O::ElemDrop { elem_index } => self.op_elem_drop(ElemIndex::from_u32(*elem_index)),
             O::RefNull { .. } => self.op_ref_null(),
             O::RefIsNull => self.op_ref_is_null(),
-            O::RefFunc { function_index } => self.op_ref_func(*function_index)?,
+            O::RefFunc { function_index } => {
+                self.op_ref_func(FuncIndex::from_u32(*function_index))?
+            }
             // Constants.
             O::I32Const { value } => self.constant(|b| b.iconst(I32, i64::from(*value))),
             O::I64Const { value } => self.constant(|b| b.iconst(I64, *value)),

@@ -6,7 +6,7 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use environ::wasmparser::{MemArg, MemArgTarget};
-use environ::{BuiltinFunction, CompileError, GROW_TRAPPED, MemoryIndex};
+use environ::{BuiltinFunction, CompileError, DataIndex, GROW_TRAPPED, MemoryIndex};
 
 use super::FuncTranslator;
 
@@ -51,6 +51,15 @@ pub(crate) fn heap_flags() -> MemFlagsData {
     MemFlagsData::new()
         .with_endianness(Endianness::Little)
         .with_trap_code(Some(ir::TrapCode::HEAP_OUT_OF_BOUNDS))
+}
+
+/// How a load narrower than its type fills the upper bits.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum Extension {
+    /// With copies of the loaded value's sign bit (`load8_s` and friends).
+    Sign,
+    /// With zeros (`load8_u` and friends, and full-width loads, which have no upper bits).
+    Zero,
 }
 
 impl FuncTranslator<'_, '_> {
@@ -246,20 +255,20 @@ impl FuncTranslator<'_, '_> {
         memarg: &MemArg,
         ty: Type,
         width: u8,
-        signed: bool,
+        extension: Extension,
         offset: usize,
     ) -> Result<(), CompileError> {
         let addr = self.heap_address(memarg, width, offset)?;
         let flags = heap_flags();
         let ins = self.builder.ins();
-        let v = match (width, signed) {
+        let v = match (width, extension) {
             (w, _) if u32::from(w) == ty.bytes() => ins.load(ty, flags, addr, 0),
-            (1, true) => ins.sload8(ty, flags, addr, 0),
-            (1, false) => ins.uload8(ty, flags, addr, 0),
-            (2, true) => ins.sload16(ty, flags, addr, 0),
-            (2, false) => ins.uload16(ty, flags, addr, 0),
-            (_, true) => ins.sload32(flags, addr, 0),
-            (_, false) => ins.uload32(flags, addr, 0),
+            (1, Extension::Sign) => ins.sload8(ty, flags, addr, 0),
+            (1, Extension::Zero) => ins.uload8(ty, flags, addr, 0),
+            (2, Extension::Sign) => ins.sload16(ty, flags, addr, 0),
+            (2, Extension::Zero) => ins.uload16(ty, flags, addr, 0),
+            (_, Extension::Sign) => ins.sload32(flags, addr, 0),
+            (_, Extension::Zero) => ins.uload32(flags, addr, 0),
         };
         self.push(v);
         Ok(())
@@ -287,19 +296,17 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `memory.size`: the length in bytes over the page size.
-    pub(crate) fn op_memory_size(&mut self, mem: u32) {
-        let len = self
-            .env
-            .memory_length(&mut self.builder, self.vmctx, MemoryIndex::from_u32(mem));
+    pub(crate) fn op_memory_size(&mut self, mem: MemoryIndex) {
+        let len = self.env.memory_length(&mut self.builder, self.vmctx, mem);
         let pages = self.builder.ins().ushr_imm_u(len, 16);
         let v = self.index_result(pages, self.memory64(mem));
         self.push(v);
     }
 
     /// `memory.grow`.
-    pub(crate) fn op_memory_grow(&mut self, mem: u32) {
+    pub(crate) fn op_memory_grow(&mut self, mem: MemoryIndex) {
         let delta = self.pop();
-        let mem_arg = self.index_const(mem);
+        let mem_arg = self.index_const(mem.as_u32());
         let delta = self.widen_to_i64(delta);
         let old = self
             .call_builtin(BuiltinFunction::MemoryGrow, &[mem_arg, delta])
@@ -314,17 +321,17 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Whether the memory has 64-bit addresses.
-    fn memory64(&self, mem: u32) -> bool {
-        self.env.module.memories[MemoryIndex::from_u32(mem)].memory64
+    fn memory64(&self, mem: MemoryIndex) -> bool {
+        self.env.module.memories[mem].memory64
     }
 
     /// `memory.copy`.
-    pub(crate) fn op_memory_copy(&mut self, dst_mem: u32, src_mem: u32) {
+    pub(crate) fn op_memory_copy(&mut self, dst_mem: MemoryIndex, src_mem: MemoryIndex) {
         let len = self.pop();
         let src = self.pop();
         let dst = self.pop();
-        let dst_arg = self.index_const(dst_mem);
-        let src_arg = self.index_const(src_mem);
+        let dst_arg = self.index_const(dst_mem.as_u32());
+        let src_arg = self.index_const(src_mem.as_u32());
         let (dst, src, len) = (
             self.widen_to_i64(dst),
             self.widen_to_i64(src),
@@ -337,22 +344,22 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `memory.fill`.
-    pub(crate) fn op_memory_fill(&mut self, mem: u32) {
+    pub(crate) fn op_memory_fill(&mut self, mem: MemoryIndex) {
         let len = self.pop();
         let byte = self.pop();
         let dst = self.pop();
-        let mem_arg = self.index_const(mem);
+        let mem_arg = self.index_const(mem.as_u32());
         let (dst, len) = (self.widen_to_i64(dst), self.widen_to_i64(len));
         self.call_fallible(BuiltinFunction::MemoryFill, &[mem_arg, dst, byte, len]);
     }
 
     /// `memory.init`.
-    pub(crate) fn op_memory_init(&mut self, data: u32, mem: u32) {
+    pub(crate) fn op_memory_init(&mut self, data: DataIndex, mem: MemoryIndex) {
         let len = self.pop();
         let src = self.pop();
         let dst = self.pop();
-        let mem_arg = self.index_const(mem);
-        let data_arg = self.index_const(data);
+        let mem_arg = self.index_const(mem.as_u32());
+        let data_arg = self.index_const(data.as_u32());
         let dst = self.widen_to_i64(dst);
         self.call_fallible(
             BuiltinFunction::MemoryInit,
@@ -361,8 +368,8 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `data.drop`.
-    pub(crate) fn op_data_drop(&mut self, data: u32) {
-        let data_arg = self.index_const(data);
+    pub(crate) fn op_data_drop(&mut self, data: DataIndex) {
+        let data_arg = self.index_const(data.as_u32());
         self.call_builtin(BuiltinFunction::DataDrop, &[data_arg]);
     }
 }

@@ -352,7 +352,7 @@ impl FuncTranslator<'_, '_> {
         memarg: &MemArg,
         offset: usize,
     ) -> Result<(), CompileError> {
-        self.op_load(memarg, I8X16, 16, false, offset)
+        self.op_load(memarg, I8X16, 16, super::memory::Extension::Zero, offset)
     }
 
     /// Vector loads of fewer bytes.

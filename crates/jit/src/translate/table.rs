@@ -5,7 +5,7 @@
 //! `*const VMFuncRef` tagged with `FUNCREF_INIT_BIT`; externref slots hold raw values.
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, InstBuilder, Value, types};
+use cranelift_codegen::ir::{InstBuilder, Value, types};
 use environ::{
     BuiltinFunction, CompileError, ElemIndex, FUNCREF_INIT_BIT, FuncIndex, GROW_TRAPPED, RefType,
     TableIndex, TrapCode,
@@ -15,52 +15,6 @@ use super::{FuncTranslator, user_trap};
 use crate::func_env::trusted;
 
 impl FuncTranslator<'_, '_> {
-    /// A wasm `i32` widened to a pointer-sized integer.
-    pub(crate) fn widen_to_pointer(&mut self, value: Value) -> Value {
-        let ty = self.builder.func.dfg.value_type(value);
-        if ty == self.env.ptr {
-            value
-        } else if ty.bits() < self.env.ptr.bits() {
-            self.builder.ins().uextend(self.env.ptr, value)
-        } else {
-            // A 64-bit index on a 32-bit host: an index above the address space is out
-            // of bounds of anything the host could hold.
-            let high = self.builder.ins().ushr_imm_u(value, 32);
-            self.builder
-                .ins()
-                .trapnz(high, ir::TrapCode::HEAP_OUT_OF_BOUNDS);
-            self.builder.ins().ireduce(self.env.ptr, value)
-        }
-    }
-
-    /// A wasm `i32` (or an already 64-bit index of a 64-bit memory or table) as the
-    /// `i64` builtins take.
-    pub(crate) fn widen_to_i64(&mut self, value: Value) -> Value {
-        if self.builder.func.dfg.value_type(value) == types::I64 {
-            value
-        } else {
-            self.builder.ins().uextend(types::I64, value)
-        }
-    }
-
-    /// A size or old size from a builtin or a definition (pointer-sized or `i64`) as
-    /// wasm sees it: `i64` for a 64-bit memory or table, `i32` otherwise.
-    pub(crate) fn index_result(&mut self, value: Value, index64: bool) -> Value {
-        if index64 {
-            match self.builder.func.dfg.value_type(value) {
-                types::I64 => value,
-                _ => self.builder.ins().uextend(types::I64, value),
-            }
-        } else {
-            self.narrow_to_i32(value)
-        }
-    }
-
-    /// A table index as the `i32` builtins take.
-    pub(crate) fn index_const(&mut self, index: u32) -> Value {
-        self.builder.ins().iconst(types::I32, i64::from(index))
-    }
-
     /// The address of slot `index` of `table`, trapping with `trap` when out of bounds.
     fn table_slot(&mut self, table: TableIndex, index: Value, trap: TrapCode) -> Value {
         let o = &self.env.offsets;
@@ -138,30 +92,22 @@ impl FuncTranslator<'_, '_> {
         result
     }
 
-    fn table_element(&self, table: u32) -> RefType {
-        self.env.module.tables[TableIndex::from_u32(table)].element
+    fn table_element(&self, table: TableIndex) -> RefType {
+        self.env.module.tables[table].element
     }
 
     /// Whether the table has 64-bit indices.
-    fn table64(&self, table: u32) -> bool {
-        self.env.module.tables[TableIndex::from_u32(table)].table64
+    fn table64(&self, table: TableIndex) -> bool {
+        self.env.module.tables[table].table64
     }
 
     /// `table.get`.
-    pub(crate) fn op_table_get(&mut self, table: u32) {
+    pub(crate) fn op_table_get(&mut self, table: TableIndex) {
         let index = self.pop();
         let v = match self.table_element(table) {
-            RefType::Func => self.load_func_ref(
-                TableIndex::from_u32(table),
-                index,
-                TrapCode::TableOutOfBounds,
-            ),
+            RefType::Func => self.load_func_ref(table, index, TrapCode::TableOutOfBounds),
             RefType::Extern => {
-                let addr = self.table_slot(
-                    TableIndex::from_u32(table),
-                    index,
-                    TrapCode::TableOutOfBounds,
-                );
+                let addr = self.table_slot(table, index, TrapCode::TableOutOfBounds);
                 self.builder.ins().load(self.env.ptr, trusted(), addr, 0)
             }
         };
@@ -169,14 +115,10 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `table.set`: funcrefs are stored tagged, so an explicit null is an initialised slot.
-    pub(crate) fn op_table_set(&mut self, table: u32) {
+    pub(crate) fn op_table_set(&mut self, table: TableIndex) {
         let value = self.pop();
         let index = self.pop();
-        let addr = self.table_slot(
-            TableIndex::from_u32(table),
-            index,
-            TrapCode::TableOutOfBounds,
-        );
+        let addr = self.table_slot(table, index, TrapCode::TableOutOfBounds);
         let stored = match self.table_element(table) {
             RefType::Func => self.builder.ins().bor_imm_s(value, FUNCREF_INIT_BIT as i64),
             RefType::Extern => value,
@@ -185,30 +127,21 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `table.size`.
-    pub(crate) fn op_table_size(&mut self, table: u32) {
+    pub(crate) fn op_table_size(&mut self, table: TableIndex) {
         let field = self.env.offsets.vmtable_definition_current_elements();
-        let (def, offset) =
-            self.env
-                .table_definition(&mut self.builder, self.vmctx, TableIndex::from_u32(table));
+        let (def, offset) = self
+            .env
+            .table_definition(&mut self.builder, self.vmctx, table);
         let len = self.env.load_ptr(&mut self.builder, def, offset + field);
         let v = self.index_result(len, self.table64(table));
         self.push(v);
     }
 
-    /// A pointer-sized or `i64` value as a wasm `i32`.
-    pub(crate) fn narrow_to_i32(&mut self, value: Value) -> Value {
-        if self.builder.func.dfg.value_type(value) == types::I32 {
-            value
-        } else {
-            self.builder.ins().ireduce(types::I32, value)
-        }
-    }
-
     /// `table.grow`: `-1` on failure comes back from the builtin as `GROW_FAILED`.
-    pub(crate) fn op_table_grow(&mut self, table: u32) {
+    pub(crate) fn op_table_grow(&mut self, table: TableIndex) {
         let delta = self.pop();
         let init = self.pop();
-        let table_arg = self.index_const(table);
+        let table_arg = self.index_const(table.as_u32());
         let delta = self.widen_to_i64(delta);
         let old = self
             .call_builtin(BuiltinFunction::TableGrow, &[table_arg, delta, init])
@@ -223,22 +156,22 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `table.fill`.
-    pub(crate) fn op_table_fill(&mut self, table: u32) {
+    pub(crate) fn op_table_fill(&mut self, table: TableIndex) {
         let len = self.pop();
         let value = self.pop();
         let dst = self.pop();
-        let table_arg = self.index_const(table);
+        let table_arg = self.index_const(table.as_u32());
         let (dst, len) = (self.widen_to_i64(dst), self.widen_to_i64(len));
         self.call_fallible(BuiltinFunction::TableFill, &[table_arg, dst, value, len]);
     }
 
     /// `table.copy`.
-    pub(crate) fn op_table_copy(&mut self, dst_table: u32, src_table: u32) {
+    pub(crate) fn op_table_copy(&mut self, dst_table: TableIndex, src_table: TableIndex) {
         let len = self.pop();
         let src = self.pop();
         let dst = self.pop();
-        let dst_arg = self.index_const(dst_table);
-        let src_arg = self.index_const(src_table);
+        let dst_arg = self.index_const(dst_table.as_u32());
+        let src_arg = self.index_const(src_table.as_u32());
         let (dst, src, len) = (
             self.widen_to_i64(dst),
             self.widen_to_i64(src),
@@ -251,12 +184,12 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `table.init`.
-    pub(crate) fn op_table_init(&mut self, elem: u32, table: u32) {
+    pub(crate) fn op_table_init(&mut self, elem: ElemIndex, table: TableIndex) {
         let len = self.pop();
         let src = self.pop();
         let dst = self.pop();
-        let table_arg = self.index_const(table);
-        let elem_arg = self.index_const(ElemIndex::from_u32(elem).as_u32());
+        let table_arg = self.index_const(table.as_u32());
+        let elem_arg = self.index_const(elem.as_u32());
         let dst = self.widen_to_i64(dst);
         self.call_fallible(
             BuiltinFunction::TableInit,
@@ -265,17 +198,9 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `elem.drop`.
-    pub(crate) fn op_elem_drop(&mut self, elem: u32) {
-        let elem_arg = self.index_const(elem);
+    pub(crate) fn op_elem_drop(&mut self, elem: ElemIndex) {
+        let elem_arg = self.index_const(elem.as_u32());
         self.call_builtin(BuiltinFunction::ElemDrop, &[elem_arg]);
-    }
-
-    /// Calls a builtin that returns `ok` and raises when it failed.
-    pub(crate) fn call_fallible(&mut self, builtin: BuiltinFunction, args: &[Value]) {
-        let ok = self
-            .call_builtin(builtin, args)
-            .expect("fallible builtins return ok");
-        self.raise_unless_ok(ok);
     }
 
     /// `ref.null`: both reference types are null at `0`.
@@ -298,11 +223,10 @@ impl FuncTranslator<'_, '_> {
     ///
     /// [`CompileError::Codegen`] if the function has no `VMFuncRef`, which validation and
     /// `Module::assign_func_refs` together rule out.
-    pub(crate) fn op_ref_func(&mut self, index: u32) -> Result<(), CompileError> {
-        let func = FuncIndex::from_u32(index);
+    pub(crate) fn op_ref_func(&mut self, func: FuncIndex) -> Result<(), CompileError> {
         let Some(slot) = self.env.module.functions[func].func_ref else {
             return Err(
-                self.codegen_error(format!("ref.func of function {index} without a VMFuncRef"))
+                self.codegen_error(format!("ref.func of function {func} without a VMFuncRef"))
             );
         };
         let offset = self.env.offsets.vmctx_func_ref(slot);

@@ -27,8 +27,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `global.get`: values sit little-endian from byte 0 of the 16-byte slot.
-    pub(crate) fn op_global_get(&mut self, index: u32) {
-        let global = GlobalIndex::from_u32(index);
+    pub(crate) fn op_global_get(&mut self, global: GlobalIndex) {
         let ty = self.env.val_type(self.env.module.globals[global].content);
         let (base, offset) = self
             .env
@@ -41,8 +40,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `global.set`.
-    pub(crate) fn op_global_set(&mut self, index: u32) {
-        let global = GlobalIndex::from_u32(index);
+    pub(crate) fn op_global_set(&mut self, global: GlobalIndex) {
         let v = self.pop();
         let (base, offset) = self
             .env
