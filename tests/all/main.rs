@@ -14,6 +14,7 @@ mod simd;
 mod soundness;
 mod stack_overflow;
 mod tail_calls;
+mod threads;
 mod tidy;
 mod traps;
 mod wasi_programs;

@@ -143,12 +143,11 @@ impl Memory {
     /// If the memory cannot grow that far (its maximum, the limiter, or the host said
     /// no), with the memory unchanged, or the memory belongs to another store.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let (store, mut limiter) = store.as_context_mut().0.opaque_and_limiter();
+        let (store, limiter) = store.as_context_mut().0.opaque_and_limiter();
         self.0.check(store.id(), "memory")?;
         let ty = self.ty_opaque(store);
         let (instance, index) = self.owner(store);
         let owner = store.instances.get_mut(store.id(), instance.0);
-        let limiter = limiter.as_mut().map(|l| l as &mut dyn vm::ResourceLimiter);
         match owner
             .instance_mut()
             .defined_memory_grow(index, delta, limiter)
@@ -159,7 +158,7 @@ impl Memory {
                 ty.minimum(),
                 ty.maximum()
             ))),
-            Err(error) => Err(Error::from_boxed(error)),
+            Err(error) => Err(error),
         }
     }
 

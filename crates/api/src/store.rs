@@ -22,34 +22,9 @@ use crate::types::FuncType;
 
 pub(crate) use data::{Arena, StoreId, Stored};
 
-/// Decides whether memories and tables may grow; install one with [`Store::limiter`].
-pub trait ResourceLimiter {
-    /// A memory wants to grow from `current` to `desired` bytes (`maximum` is its declared
-    /// limit). Return `Ok(false)` to deny: `memory.grow` then returns -1, and creating a
-    /// memory fails.
-    ///
-    /// # Errors
-    ///
-    /// An error traps the code that asked to grow and is returned from the call.
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> Result<bool>;
-
-    /// A table wants to grow from `current` to `desired` elements.
-    ///
-    /// # Errors
-    ///
-    /// An error traps the code that asked to grow and is returned from the call.
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> Result<bool>;
-}
+/// Decides whether memories and tables may grow; install one with [`Store::limiter`]. The
+/// vm's trait itself: the store hands the embedder's limiter to the vm as it is.
+pub use vm::ResourceLimiter;
 
 type LimiterFn<T> = dyn (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync;
 
@@ -196,51 +171,19 @@ impl<T> StoreInner<T> {
 
     /// The store's limiter as the vm asks it (`None` without one), for instantiation.
     pub(crate) fn vm_limiter(&mut self) -> Option<&mut dyn vm::ResourceLimiter> {
-        if self.limiter.is_some() {
-            Some(self)
-        } else {
-            None
-        }
+        self.opaque_and_limiter().1
     }
 
-    /// The parts of the store that hold entities, and at the same time the limiter
-    /// (user callback and data), for growing a memory or table from the host.
-    pub(crate) fn opaque_and_limiter(&mut self) -> (&mut StoreOpaque, Option<StoreLimiter<'_, T>>) {
-        let limiter = self.limiter.as_mut().map(|limiter| StoreLimiter {
-            limiter,
-            data: &mut self.data,
-        });
+    /// The parts of the store that hold entities, and at the same time the embedder's
+    /// limiter (found in its data), for growing a memory or table from the host.
+    pub(crate) fn opaque_and_limiter(
+        &mut self,
+    ) -> (&mut StoreOpaque, Option<&mut dyn vm::ResourceLimiter>) {
+        let limiter = match &mut self.limiter {
+            Some(find) => Some(find(&mut self.data)),
+            None => None,
+        };
         (&mut self.opaque, limiter)
-    }
-}
-
-/// The user's limiter, split-borrowed from a store beside its entities.
-pub(crate) struct StoreLimiter<'a, T> {
-    limiter: &'a mut Box<LimiterFn<T>>,
-    data: &'a mut T,
-}
-
-impl<T> vm::ResourceLimiter for StoreLimiter<'_, T> {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> Result<bool, vm::HostError> {
-        (self.limiter)(self.data)
-            .memory_growing(current, desired, maximum)
-            .map_err(Error::into_inner)
-    }
-
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> Result<bool, vm::HostError> {
-        (self.limiter)(self.data)
-            .table_growing(current, desired, maximum)
-            .map_err(Error::into_inner)
     }
 }
 
@@ -255,33 +198,6 @@ impl<T: 'static> vm::StoreHooks for StoreInner<T> {
 
     fn new_epoch(&mut self) -> Result<bool, vm::HostError> {
         Ok(false)
-    }
-}
-
-/// The store as a limiter: its user's limiter, or "allow" without one.
-impl<T> vm::ResourceLimiter for StoreInner<T> {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> Result<bool, vm::HostError> {
-        match self.opaque_and_limiter().1 {
-            Some(mut limiter) => limiter.memory_growing(current, desired, maximum),
-            None => Ok(true),
-        }
-    }
-
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> Result<bool, vm::HostError> {
-        match self.opaque_and_limiter().1 {
-            Some(mut limiter) => limiter.table_growing(current, desired, maximum),
-            None => Ok(true),
-        }
     }
 }
 

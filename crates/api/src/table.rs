@@ -112,13 +112,12 @@ impl Table {
     /// table unchanged; if `init` has the wrong type; or if either belongs to another
     /// store.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u32, init: Val) -> Result<u32> {
-        let (store, mut limiter) = store.as_context_mut().0.opaque_and_limiter();
+        let (store, limiter) = store.as_context_mut().0.opaque_and_limiter();
         self.0.check(store.id(), "table")?;
         let element = to_element(store, &init, self.element_type(store))?;
         let ty = self.ty_opaque(store);
         let (instance, index) = self.owner(store);
         let owner = store.instances.get_mut(store.id(), instance.0);
-        let limiter = limiter.as_mut().map(|l| l as &mut dyn vm::ResourceLimiter);
         match owner
             .instance_mut()
             .defined_table_grow(index, u64::from(delta), element, limiter)
@@ -129,7 +128,7 @@ impl Table {
                 ty.minimum(),
                 ty.maximum()
             ))),
-            Err(error) => Err(Error::from_boxed(error)),
+            Err(error) => Err(error),
         }
     }
 

@@ -6,6 +6,7 @@ mod allocate;
 mod bulk;
 mod exports;
 mod initialize;
+mod vmctx_fields;
 
 use core::mem::offset_of;
 use core::pin::Pin;

@@ -25,7 +25,7 @@
 //! assert_eq!(memory.grow(1, None)?, Some(1));
 //! assert_eq!(memory.grow(1, None)?, None);
 //! assert_eq!(ValRaw::i32(7).get_i32(), 7);
-//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+//! # Ok::<(), tarn_vm::Error>(())
 //! ```
 // Sizes and offsets cross between u64 (wasm), usize (host) and u32 (VMOffsets); a
 // silent truncation there is a memory-safety bug, so every such cast must be explicit.
@@ -33,6 +33,7 @@
 
 mod code_memory;
 mod code_registry;
+mod error;
 mod instance;
 mod libcalls;
 mod memory;
@@ -50,6 +51,7 @@ mod vmcontext;
 
 pub use code_memory::{CodeMemory, PublishError};
 pub use code_registry::BacktraceFrame;
+pub use error::Error;
 pub use instance::{
     DefinedFunctionCode, Export, Instance, InstanceAllocationRequest, InstanceAllocator,
     InstanceHandle, InstantiationError, OnDemandInstanceAllocator, ResolvedImports,

@@ -2,15 +2,15 @@
 //! ([`ResourceLimiter`]) and what to do when fuel or the epoch deadline runs out
 //! ([`StoreHooks`]). The API implements both for its `Store<T>`.
 
-use std::error::Error;
-
 /// An error from the embedder, passed through wasm frames unchanged.
-pub type HostError = Box<dyn Error + Send + Sync>;
+pub type HostError = crate::Error;
 
-/// Decides whether a memory or table may grow, like Wasmtime's trait of the same name.
+/// Decides whether a memory or table may grow, like Wasmtime's trait of the same name; the
+/// API re-exports it as `tarn::ResourceLimiter` and installs it with `Store::limiter`.
 ///
 /// Each method returns `Ok(true)` to allow, `Ok(false)` to deny (the grow instruction
-/// returns -1, or instantiation fails) or `Err` to trap with that error.
+/// returns -1, or instantiation fails) or `Err` to trap with that error, which the call
+/// into wasm then returns.
 pub trait ResourceLimiter {
     /// A memory wants to grow from `current` to `desired` bytes; `maximum` is its type's
     /// limit, if any. Also called with `current == 0` when a memory is created.

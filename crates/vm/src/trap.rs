@@ -103,7 +103,7 @@ impl std::error::Error for Trap {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.reason {
             TrapReason::Wasm(_) => None,
-            TrapReason::Host(error) => Some(&**error),
+            TrapReason::Host(error) => Some(error.as_error()),
         }
     }
 }

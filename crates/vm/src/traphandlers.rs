@@ -199,7 +199,7 @@ pub unsafe fn catch_traps(
     call: ArrayCall,
 ) -> Result<(), Trap> {
     if let Err(error) = init_traps() {
-        return Err(Trap::host(Box::new(error)));
+        return Err(Trap::host(crate::Error::new(error)));
     }
     signals::ensure_sigaltstack();
     // SAFETY: the caller guarantees the store context is valid.
@@ -240,9 +240,9 @@ pub unsafe fn catch_traps(
         (Some(UnwindReason::Panic(panic)), _) => std::panic::resume_unwind(panic),
         (Some(UnwindReason::Trap(trap)), _) => Err(trap),
         (None, 1) => Ok(()),
-        (None, _) => Err(Trap::host(
-            "a call into wasm failed without recording a trap".into(),
-        )),
+        (None, _) => Err(Trap::host(crate::Error::msg(
+            "a call into wasm failed without recording a trap",
+        ))),
     }
 }
 

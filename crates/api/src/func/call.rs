@@ -107,7 +107,7 @@ pub(crate) fn trap_to_error(store: &StoreOpaque, trap: vm::Trap) -> Error {
         .collect();
     match trap.into_reason() {
         vm::TrapReason::Wasm(code) => Error::new(Trap::new(code, frames)),
-        vm::TrapReason::Host(error) => Error::from_boxed(error),
+        vm::TrapReason::Host(error) => error,
     }
 }
 

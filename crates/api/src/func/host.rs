@@ -70,7 +70,7 @@ unsafe extern "C" fn array_call_shim<T: 'static>(
         Ok(Err(error)) => {
             // Outside a call into wasm there is nobody to report to; `invoke` always
             // calls inside one, so this only drops the error on a Tarn bug.
-            let _unreported = vm::record_host_error(error.into_inner());
+            let _unreported = vm::record_host_error(error);
             false
         }
         Err(payload) => {

@@ -56,7 +56,7 @@ impl std::error::Error for InstantiationError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Resource(error) => Some(error),
-            Self::Host(error) => Some(&**error),
+            Self::Host(error) => Some(error.as_error()),
             _ => None,
         }
     }
@@ -297,73 +297,40 @@ pub(super) unsafe fn deallocate_instance(instance: NonNull<Instance>) {
     }
 }
 
-/// Writes one VMContext field.
-///
-/// # Safety
-///
-/// `offset` must be the offset of a field of type `T` in `instance`'s VMContext.
-unsafe fn write_field<T>(instance: &Instance, offset: u32, value: T) {
-    // SAFETY: the caller names a field of type `T` inside the VMContext.
-    unsafe { instance.vmctx_plus::<T>(offset).write(value) };
-}
-
-/// Initialises every VMContext field in layout order.
+/// Initialises every VMContext field in layout order, through the typed setters of
+/// `vmctx_fields.rs`.
 ///
 /// # Safety
 ///
 /// The request's pointers must be valid and match the instance's module.
 unsafe fn initialize_vmctx(instance: &mut Instance, request: &InstanceAllocationRequest<'_>) {
-    let offsets = request.offsets;
     let module = Arc::clone(&instance.module);
-    // SAFETY: for every `write_field` below, the offset comes from `offsets`, the layout
-    // of this VMContext, for an entity the module has, with the matching type.
-    unsafe {
-        write_field(instance, offsets.vmctx_magic(), VMCONTEXT_MAGIC);
-        write_field(
-            instance,
-            offsets.vmctx_store_context(),
-            request.store_context,
-        );
-        write_field(
-            instance,
-            offsets.vmctx_builtin_functions(),
-            &raw const BUILTINS,
-        );
-        write_field(
-            instance,
-            offsets.vmctx_epoch_counter(),
-            request.epoch_counter,
-        );
-        write_field(
-            instance,
-            offsets.vmctx_type_ids(),
-            instance.type_ids.as_ptr(),
-        );
-        for (i, import) in request.imports.memories.iter().enumerate() {
-            let index = MemoryIndex::from_u32(index_u32(i));
-            write_field(instance, offsets.vmctx_vmmemory_import(index), *import);
-        }
-        for defined in instance.memories.keys() {
-            let owned = module.owned_memory_index(defined);
-            let Some(owned) = owned else { continue };
-            let definition = instance.memories[defined].vmmemory();
-            let slot = offsets.vmctx_vmmemory_definition(owned);
-            write_field(instance, slot, definition);
-            let pointer: *mut VMMemoryDefinition = instance.vmctx_plus(slot);
-            write_field(instance, offsets.vmctx_vmmemory_pointer(defined), pointer);
-        }
-        for (i, import) in request.imports.functions.iter().enumerate() {
-            let index = FuncIndex::from_u32(index_u32(i));
-            write_field(instance, offsets.vmctx_vmfunction_import(index), *import);
-        }
-        for (i, import) in request.imports.tables.iter().enumerate() {
-            let index = TableIndex::from_u32(index_u32(i));
-            write_field(instance, offsets.vmctx_vmtable_import(index), *import);
-        }
-        for (i, import) in request.imports.globals.iter().enumerate() {
-            let index = GlobalIndex::from_u32(index_u32(i));
-            write_field(instance, offsets.vmctx_vmglobal_import(index), *import);
-        }
+    instance.set_magic(VMCONTEXT_MAGIC);
+    instance.set_store_context(request.store_context);
+    instance.set_builtin_functions(&raw const BUILTINS);
+    instance.set_epoch_counter(request.epoch_counter);
+    instance.set_type_ids(instance.type_ids.as_ptr());
+    for (i, import) in request.imports.memories.iter().enumerate() {
+        instance.set_memory_import(MemoryIndex::from_u32(index_u32(i)), *import);
+    }
+    for defined in instance.memories.keys() {
+        let Some(owned) = module.owned_memory_index(defined) else {
+            continue;
+        };
+        let definition = instance.memories[defined].vmmemory();
+        instance.set_memory_definition(owned, definition);
+        let slot = instance.offsets.vmctx_vmmemory_definition(owned);
+        let pointer: *mut VMMemoryDefinition = instance.vmctx_plus(slot);
+        instance.set_memory_pointer(defined, pointer);
+    }
+    for (i, import) in request.imports.functions.iter().enumerate() {
+        instance.set_function_import(FuncIndex::from_u32(index_u32(i)), *import);
+    }
+    for (i, import) in request.imports.tables.iter().enumerate() {
+        instance.set_table_import(TableIndex::from_u32(index_u32(i)), *import);
+    }
+    for (i, import) in request.imports.globals.iter().enumerate() {
+        instance.set_global_import(GlobalIndex::from_u32(index_u32(i)), *import);
     }
     for table in instance.tables.keys() {
         instance.publish_table(table);
@@ -410,8 +377,7 @@ unsafe fn initialize_func_refs(instance: &Instance, request: &InstanceAllocation
                 }
             }
         };
-        // SAFETY: the slot is this function's VMFuncRef in the VMContext.
-        unsafe { write_field(instance, instance.offsets.vmctx_func_ref(slot), func_ref) };
+        instance.set_func_ref(slot, func_ref);
     }
 }
 

@@ -398,7 +398,7 @@ impl ResourceLimiter for Limited {
         if current == 0 {
             Ok(true)
         } else {
-            Err("no more tables".into())
+            Err(crate::Error::msg("no more tables"))
         }
     }
 }

@@ -244,7 +244,7 @@ impl ResourceLimiter for Hooks {
         if current == 0 {
             Ok(true)
         } else {
-            Err("table growth vetoed".into())
+            Err(crate::Error::msg("table growth vetoed"))
         }
     }
 }
@@ -259,7 +259,7 @@ impl StoreHooks for Hooks {
     }
 
     fn new_epoch(&mut self) -> Result<bool, HostError> {
-        Err("epoch hook failed".into())
+        Err(crate::Error::msg("epoch hook failed"))
     }
 }
 
@@ -305,7 +305,7 @@ fn raise_returns_the_recorded_host_error_unchanged() {
     let handle = instance(&store);
     let vmctx = handle.vmctx();
     let trap = trapping(&store, || {
-        record_host_error(Box::new(Custom(7))).unwrap();
+        record_host_error(crate::Error::new(Custom(7))).unwrap();
         (BUILTINS.raise)(vmctx);
         true
     })

@@ -173,14 +173,14 @@ fn a_host_error_recorded_before_returning_false_comes_back_unchanged() {
     // SAFETY: the store context outlives the call; the closure owns nothing.
     let trap = unsafe {
         catch_closure(store.context_ptr(), None, 1 << 20, || {
-            record_host_error("host failed".into()).unwrap();
+            record_host_error(crate::Error::msg("host failed")).unwrap();
             false
         })
     }
     .unwrap_err();
     assert_eq!(trap.code(), None);
     assert_eq!(trap.to_string(), "host failed");
-    assert!(record_host_error("outside".into()).is_err());
+    assert!(record_host_error(crate::Error::msg("outside")).is_err());
 }
 
 #[test]
