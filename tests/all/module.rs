@@ -92,16 +92,11 @@ fn modules_of_another_engine_are_rejected() {
 
 #[test]
 fn externrefs_round_trip_through_wasm_and_tables() {
-    let engine = Engine::default();
-    let module = Module::new(
-        &engine,
+    let (mut store, instance) = crate::instantiate(
         r#"(module (table (export "t") 2 externref)
             (func (export "id") (param externref) (result externref) local.get 0)
             (func (export "stash") (param externref) (table.set (i32.const 1) (local.get 0))))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    );
     let id = instance.get_func(&mut store, "id").unwrap();
     let stash = instance.get_func(&mut store, "stash").unwrap();
     let value = ExternRef::new(&mut store, String::from("hello"));

@@ -2,7 +2,7 @@
 //! defect the fuzzers found first): every result arrives, in order, through both the
 //! untyped and the typed call paths, and through a wasm caller.
 
-use tarn::{Engine, Instance, Module, Store, Val};
+use tarn::{Instance, Store, Val};
 
 /// Twenty results, alternating `i32` and `i64`, each value distinct, so a result out of
 /// place or dropped is visible.
@@ -13,11 +13,7 @@ const MANY: &str = r#"(module
     (call $many)))"#;
 
 fn instantiate() -> (Store<()>, Instance) {
-    let engine = Engine::default();
-    let module = Module::new(&engine, MANY).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    (store, instance)
+    crate::instantiate(MANY)
 }
 
 fn expected() -> Vec<i64> {

@@ -13,10 +13,7 @@ const RECURSIVE: &str = r#"(module
 
 #[test]
 fn unbounded_recursion_is_a_stack_overflow_trap() {
-    let engine = Engine::default();
-    let module = Module::new(&engine, RECURSIVE).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (mut store, instance) = crate::instantiate(RECURSIVE);
     let deep = instance
         .get_typed_func::<i32, i32>(&mut store, "deep")
         .unwrap();

@@ -33,10 +33,7 @@ fn call_export(store: &mut Store<()>, instance: Instance, name: &str) -> Error {
 
 #[test]
 fn every_trap_code_is_reported_with_its_message() {
-    let engine = Engine::default();
-    let module = Module::new(&engine, TRAPS).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (mut store, instance) = crate::instantiate(TRAPS);
     let cases = [
         ("unreachable", TrapCode::UnreachableCodeReached),
         ("load_oob", TrapCode::MemoryOutOfBounds),
@@ -68,10 +65,7 @@ fn every_trap_code_is_reported_with_its_message() {
 
 #[test]
 fn a_trap_carries_a_backtrace_with_names_and_offsets() {
-    let engine = Engine::default();
-    let module = Module::new(&engine, TRAPS).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let (mut store, instance) = crate::instantiate(TRAPS);
     let error = call_export(&mut store, instance, "nested");
     let trap = error.downcast_ref::<Trap>().unwrap();
     let frames = trap.backtrace();
@@ -85,16 +79,11 @@ fn a_trap_carries_a_backtrace_with_names_and_offsets() {
 
 #[test]
 fn a_store_keeps_working_after_a_trap() {
-    let engine = Engine::default();
-    let module = Module::new(
-        &engine,
+    let (mut store, instance) = crate::instantiate(
         r#"(module
             (func (export "div") (param i32 i32) (result i32)
               (i32.div_u (local.get 0) (local.get 1))))"#,
-    )
-    .unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    );
     let div = instance.get_func(&mut store, "div").unwrap();
     let mut result = [Val::I32(0)];
     for _ in 0..3 {
