@@ -6,7 +6,7 @@
 use core::fmt;
 
 /// Any failure the API reports: a compile error, a link error, a trap, or an error a host
-/// function returned. Use [`Error::downcast_ref`] to look inside, e.g. for a [`Trap`].
+/// function returned. Use [`Error::downcast_ref`] to look inside, e.g. for a `tarn::Trap`.
 pub struct Error {
     inner: Box<dyn std::error::Error + Send + Sync + 'static>,
 }
