@@ -174,33 +174,42 @@ impl<'m> FuncEnv<'m> {
         }
     }
 
-    /// Loads a memory's base address.
+    /// Loads a memory's base address. `invariant` says nothing in the function can grow
+    /// a memory (see `FuncTranslator::memories_invariant`).
     pub(crate) fn memory_base(
         &self,
         b: &mut FunctionBuilder<'_>,
         vmctx: Value,
         memory: MemoryIndex,
+        invariant: bool,
     ) -> Value {
         let (def, offset) = self.memory_definition(b, vmctx, memory);
         let field = offset + self.offsets.vmmemory_definition_base();
-        // A memory that may not move keeps its base for the instance's whole life.
-        if self.tunables.may_move(&self.module.memories[memory]) {
-            self.load_ptr(b, def, field)
-        } else {
+        // A memory that may not move keeps its base for the instance's whole life; one
+        // that may keeps it at least while the function cannot grow it.
+        if invariant || !self.tunables.may_move(&self.module.memories[memory]) {
             self.load_immutable_ptr(b, def, field)
+        } else {
+            self.load_ptr(b, def, field)
         }
     }
 
-    /// Loads a memory's current length in bytes.
+    /// Loads a memory's current length in bytes; with `invariant`, as a value Cranelift
+    /// may load once and hoist out of loops.
     pub(crate) fn memory_length(
         &self,
         b: &mut FunctionBuilder<'_>,
         vmctx: Value,
         memory: MemoryIndex,
+        invariant: bool,
     ) -> Value {
         let (def, offset) = self.memory_definition(b, vmctx, memory);
         let field = offset + self.offsets.vmmemory_definition_current_length();
-        self.load_ptr(b, def, field)
+        if invariant {
+            self.load_immutable_ptr(b, def, field)
+        } else {
+            self.load_ptr(b, def, field)
+        }
     }
 
     /// Where a table's `VMTableDefinition` lies: a base pointer and a static offset.

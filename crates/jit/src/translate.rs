@@ -59,6 +59,7 @@ pub(crate) fn translate_function(
     func.stack_limit = Some(stack_limit(env, &mut func));
     let builder = FunctionBuilder::new(&mut func, builder_ctx);
     let mut t = FuncTranslator::new(env, builder, func_index);
+    t.memories_invariant = memories_invariant(env, body);
     match t.translate_body(body, validator) {
         Ok(()) => {
             t.builder.seal_all_blocks();
@@ -72,6 +73,34 @@ pub(crate) fn translate_function(
             Err(e)
         }
     }
+}
+
+/// Whether nothing in `body` can change a memory's base or length while it runs (see
+/// `FuncTranslator::memories_invariant`). A body that does not decode says no; validation
+/// reports it afterwards.
+fn memories_invariant(env: &FuncEnv<'_>, body: &FunctionBody<'_>) -> bool {
+    if env.tunables.consume_fuel || env.tunables.epoch_interruption {
+        return false;
+    }
+    let Ok(mut reader) = body.get_operators_reader() else {
+        return false;
+    };
+    while !reader.eof() {
+        match reader.read() {
+            Ok(
+                environ::wasmparser::Operator::Call { .. }
+                | wasmparser::Operator::CallIndirect { .. }
+                | wasmparser::Operator::CallRef { .. }
+                | wasmparser::Operator::ReturnCall { .. }
+                | wasmparser::Operator::ReturnCallIndirect { .. }
+                | wasmparser::Operator::ReturnCallRef { .. }
+                | wasmparser::Operator::MemoryGrow { .. },
+            )
+            | Err(_) => return false,
+            Ok(_) => {}
+        }
+    }
+    true
 }
 
 /// The stack limit, loaded through `vmctx -> store context -> stack_limit`; Cranelift
@@ -121,6 +150,11 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     pub(crate) vmctx: Value,
     /// Operators translated since fuel was last charged.
     pub(crate) pending_fuel: i64,
+    /// Whether no memory's base or length can change while this function runs: it grows
+    /// no memory, calls nothing (no wasm or host code can grow one behind its back), and
+    /// neither fuel nor epochs call out to the store. Their loads may then be hoisted and
+    /// merged by Cranelift like any immutable field.
+    pub(crate) memories_invariant: bool,
     /// Bounds checks of 64-bit memory accesses already made in the current block, which
     /// make later accesses at the same index and no further end unnecessary to check.
     pub(crate) checked_accesses: memory::CheckedAccesses,
@@ -146,6 +180,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             locals: Vec::new(),
             vmctx,
             pending_fuel: 0,
+            memories_invariant: false,
             checked_accesses: memory::CheckedAccesses::default(),
             builtin_refs: HashMap::new(),
             wasm_refs: HashMap::new(),

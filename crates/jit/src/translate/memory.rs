@@ -93,7 +93,12 @@ impl FuncTranslator<'_, '_> {
             let end = end.expect("a 32-bit offset plus a width fits in u64");
             self.explicit_bounds_check(memory, index, end);
         }
-        let base = self.env.memory_base(&mut self.builder, self.vmctx, memory);
+        let base = self.env.memory_base(
+            &mut self.builder,
+            self.vmctx,
+            memory,
+            self.memories_invariant,
+        );
         let addr = self.builder.ins().iadd(base, index);
         Ok(if memarg.offset == 0 {
             addr
@@ -171,7 +176,12 @@ impl FuncTranslator<'_, '_> {
             });
         let index_value = index;
         let index = self.widen_to_pointer(index);
-        let base = self.env.memory_base(&mut self.builder, self.vmctx, memory);
+        let base = self.env.memory_base(
+            &mut self.builder,
+            self.vmctx,
+            memory,
+            self.memories_invariant,
+        );
         let ptr = self.env.ptr;
         if in_bounds {
             let addr = self.builder.ins().iadd(base, index);
@@ -186,9 +196,12 @@ impl FuncTranslator<'_, '_> {
             self.builder.seal_block(dead);
             return self.builder.ins().iconst(ptr, 0);
         };
-        let len = self
-            .env
-            .memory_length(&mut self.builder, self.vmctx, memory);
+        let len = self.env.memory_length(
+            &mut self.builder,
+            self.vmctx,
+            memory,
+            self.memories_invariant,
+        );
         let minimum = self.env.module.memories[memory]
             .limits
             .minimum
@@ -231,9 +244,12 @@ impl FuncTranslator<'_, '_> {
     /// Traps unless `index + end <= current_length`. On 64-bit hosts the sum of a 32-bit
     /// index, a 32-bit offset and a width cannot overflow; on 32-bit hosts it is checked.
     fn explicit_bounds_check(&mut self, memory: MemoryIndex, index: Value, end: u64) {
-        let len = self
-            .env
-            .memory_length(&mut self.builder, self.vmctx, memory);
+        let len = self.env.memory_length(
+            &mut self.builder,
+            self.vmctx,
+            memory,
+            self.memories_invariant,
+        );
         let ptr = self.env.ptr;
         let oob_code = ir::TrapCode::HEAP_OUT_OF_BOUNDS;
         let last = if ptr == types::I64 {
@@ -297,7 +313,9 @@ impl FuncTranslator<'_, '_> {
 
     /// `memory.size`: the length in bytes over the page size.
     pub(crate) fn op_memory_size(&mut self, mem: MemoryIndex) {
-        let len = self.env.memory_length(&mut self.builder, self.vmctx, mem);
+        let len =
+            self.env
+                .memory_length(&mut self.builder, self.vmctx, mem, self.memories_invariant);
         let pages = self.builder.ins().ushr_imm_u(len, 16);
         let v = self.index_result(pages, self.memory64(mem));
         self.push(v);
