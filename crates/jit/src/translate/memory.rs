@@ -99,12 +99,18 @@ impl FuncTranslator<'_, '_> {
             memory,
             self.memories_invariant,
         );
+        Ok(self.offset_address(base, index, memarg.offset))
+    }
+
+    /// `base + index + offset`, the address an access reads once its index is known to
+    /// be in bounds (a zero offset adds nothing).
+    fn offset_address(&mut self, base: Value, index: Value, offset: u64) -> Value {
         let addr = self.builder.ins().iadd(base, index);
-        Ok(if memarg.offset == 0 {
+        if offset == 0 {
             addr
         } else {
-            self.builder.ins().iadd_imm_s(addr, memarg.offset as i64)
-        })
+            self.builder.ins().iadd_imm_s(addr, offset as i64)
+        }
     }
 
     /// Whether `index` is a constant and `index + end` lies within the memory's minimum
@@ -184,8 +190,7 @@ impl FuncTranslator<'_, '_> {
         );
         let ptr = self.env.ptr;
         if in_bounds {
-            let addr = self.builder.ins().iadd(base, index);
-            return self.builder.ins().iadd_imm_s(addr, static_offset as i64);
+            return self.offset_address(base, index, static_offset);
         }
         let Some(end) = end.filter(|&end| i64::try_from(end).is_ok()) else {
             // No memory is 2^63 bytes long: the access is always out of bounds.
@@ -227,12 +232,7 @@ impl FuncTranslator<'_, '_> {
             self.checked_accesses
                 .record(block, memory, index_value, end);
         }
-        let addr = self.builder.ins().iadd(base, index);
-        let addr = if static_offset == 0 {
-            addr
-        } else {
-            self.builder.ins().iadd_imm_s(addr, static_offset as i64)
-        };
+        let addr = self.offset_address(base, index, static_offset);
         if !self.env.tunables.signals_based_traps {
             self.builder.ins().trapnz(oob, oob_code);
             return addr;

@@ -80,10 +80,8 @@
 ;; @003d                               v3 = iconst.i64 0x0001_0000
 ;; @0041                               v4 = load.i64 notrap aligned readonly can_move v0+48
 ;; @0041                               v5 = iadd v4, v3  ; v3 = 0x0001_0000
-;; @0041                               v6 = iconst.i64 0
-;; @0041                               v7 = iadd v5, v6  ; v6 = 0
-;; @0041                               v8 = load.i32 little v7
-;; @0044                               jump block1(v8)
+;; @0041                               v6 = load.i32 little v5
+;; @0044                               jump block1(v6)
 ;;
 ;;                                 block1(v2: i32):
 ;; @0044                               return v2
@@ -108,11 +106,9 @@
 ;; @0049                               v14 = load.i64 little v13
 ;; @004e                               v15 = load.i64 notrap aligned readonly can_move v0+48
 ;; @004e                               v16 = iadd v15, v2
-;; @004e                               v17 = iconst.i64 0
-;; @004e                               v18 = iadd v16, v17  ; v17 = 0
-;; @004e                               v19 = load.i64 little v18
-;; @0051                               v20 = iadd v14, v19
-;; @0052                               jump block1(v20)
+;; @004e                               v17 = load.i64 little v16
+;; @0051                               v18 = iadd v14, v17
+;; @0052                               jump block1(v18)
 ;;
 ;;                                 block1(v3: i64):
 ;; @0052                               return v3

@@ -41,9 +41,12 @@ macro_rules! region_setters {
             $(
                 $(#[$doc])*
                 pub(super) fn $name(&self, index: $index, value: $ty) {
+                    let count = self.offsets.counts().$count;
                     assert!(
-                        index.as_u32() < self.offsets.counts().$count,
-                        concat!(stringify!($name), ": index out of range")
+                        index.as_u32() < count,
+                        "{}: index {} out of range: the VMContext has {count}",
+                        stringify!($name),
+                        index.as_u32(),
                     );
                     let offset = self.offsets.$accessor(index);
                     // SAFETY: the index is within the region (checked above), so the
