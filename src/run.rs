@@ -234,9 +234,9 @@ fn run(options: &Options) -> Result<Outcome, Error> {
         .params()
         .iter()
         .zip(&options.args)
-        .map(|(ty, arg)| parse_val(*ty, arg))
+        .map(|(ty, arg)| parse_val(ty, arg))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+    let mut results: Vec<Val> = ty.results().iter().map(Val::default_for).collect();
     match func.call(&mut store, &params, &mut results) {
         Ok(()) => Ok(Outcome::Returned(results)),
         Err(error) if error.is::<I32Exit>() => exited(error),
@@ -249,7 +249,7 @@ fn exited(error: Error) -> Result<Outcome, Error> {
     Ok(Outcome::Exited(exit.0))
 }
 
-fn parse_val(ty: ValType, arg: &str) -> Result<Val, Error> {
+fn parse_val(ty: &ValType, arg: &str) -> Result<Val, Error> {
     let bad = || Error::msg(format!("cannot parse `{arg}` as {ty}"));
     Ok(match ty {
         ValType::I32 => Val::I32(
@@ -265,7 +265,7 @@ fn parse_val(ty: ValType, arg: &str) -> Result<Val, Error> {
         ValType::F32 => Val::from(arg.parse::<f32>().map_err(|_| bad())?),
         ValType::F64 => Val::from(arg.parse::<f64>().map_err(|_| bad())?),
         ValType::V128 => Val::V128(parse_v128(arg).ok_or_else(bad)?),
-        ValType::FuncRef | ValType::ExternRef => {
+        ValType::Ref(_) => {
             return Err(Error::msg(format!(
                 "parameters of type {ty} cannot be given on the command line"
             )));

@@ -89,7 +89,7 @@ fn run_one(engine: &Engine, n: usize) {
     }
     let instance = Instance::new(&mut store, &module, &imports).expect("it instantiates");
     let f = instance.get_func(&mut store, "f").expect("f is exported");
-    let args: Vec<Val> = params.iter().map(|&ty| Val::default_for(ty)).collect();
+    let args: Vec<Val> = params.iter().map(Val::default_for).collect();
     let mut results = [Val::I32(0)];
     f.call(&mut store, &args, &mut results).expect("f runs");
     assert_eq!(results[0].i32(), Some(7));

@@ -49,7 +49,7 @@ fn define_non_function_imports(linker: &mut Linker<()>, store: &mut Store<()>) -
     let mem = Memory::new(&mut *store, MemoryType::new(1, None)).unwrap();
     let tab = Table::new(
         &mut *store,
-        TableType::new(RefType::Func, 2, None),
+        TableType::new(RefType::FUNCREF, 2, None),
         Val::FuncRef(None),
     )
     .unwrap();

@@ -4,6 +4,7 @@ mod cli_inspect;
 mod cli_run;
 mod epochs;
 mod fuel;
+mod function_references;
 mod host_funcs;
 mod limits;
 mod linker;

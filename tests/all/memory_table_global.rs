@@ -64,7 +64,7 @@ fn tables_hold_functions_and_grow() {
     let mut store = Store::new(&engine, ());
     let table = Table::new(
         &mut store,
-        TableType::new(RefType::Func, 2, Some(4)),
+        TableType::new(RefType::FUNCREF, 2, Some(4)),
         Val::FuncRef(None),
     )
     .unwrap();

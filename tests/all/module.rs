@@ -48,8 +48,8 @@ fn text_and_binary_give_the_same_module() {
         assert_eq!(
             module.get_export("h"),
             Some(ExternType::Func(FuncType::new(
-                [ValType::ExternRef],
-                [ValType::ExternRef]
+                [ValType::EXTERNREF],
+                [ValType::EXTERNREF]
             )))
         );
         assert!(module.get_export("nope").is_none());

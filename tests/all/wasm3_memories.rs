@@ -97,7 +97,7 @@ fn host_made_64_bit_memories_and_tables_link_only_to_64_bit_imports() {
     assert_eq!(memory.grow(&mut store, 1).unwrap(), 1);
     let table = Table::new(
         &mut store,
-        TableType::new64(RefType::Func, 3, None),
+        TableType::new64(RefType::FUNCREF, 3, None),
         Val::FuncRef(None),
     )
     .unwrap();

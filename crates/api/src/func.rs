@@ -72,7 +72,7 @@ pub struct HostFunc<T> {
 
 impl<T> HostFunc<T> {
     fn new(engine: &Engine, ty: FuncType, call: Box<HostCall<T>>) -> Self {
-        let signature = engine.signatures().register(&ty.to_wasm());
+        let signature = engine.signatures().register(&ty);
         Self {
             ty,
             signature,
@@ -108,16 +108,12 @@ impl Func {
                 .params()
                 .iter()
                 .zip(values.iter())
-                .map(|(ty, raw)| Val::from_raw(caller.store.opaque_mut(), *raw, *ty))
+                .map(|(ty, raw)| Val::from_raw(caller.store.opaque_mut(), *raw, ty))
                 .collect();
-            let mut results: Vec<Val> = signature
-                .results()
-                .iter()
-                .map(|ty| Val::default_for(*ty))
-                .collect();
+            let mut results: Vec<Val> = signature.results().iter().map(Val::default_for).collect();
             func(caller.reborrow(), &params, &mut results)?;
             for (i, (result, ty)) in results.iter().zip(signature.results()).enumerate() {
-                if result.ty() != *ty {
+                if !result.matches_ty(caller.store.opaque(), ty) {
                     return Err(Error::msg(format!(
                         "host function returned a value of type {} as result {i}, which has type {ty}",
                         result.ty()
@@ -178,7 +174,7 @@ impl Func {
         let opaque = store.opaque_mut();
         let func_ref = self.checked_func_ref(opaque)?;
         let ty = opaque.func(*self).ty.clone();
-        check_arguments(&ty, params, results)?;
+        check_arguments(opaque, &ty, params, results)?;
         let len = params.len().max(results.len());
         let mut values = vec![ValRaw::default(); len];
         for (value, param) in values.iter_mut().zip(params) {
@@ -187,7 +183,7 @@ impl Func {
         call::invoke(store, func_ref, &mut values)?;
         let opaque = store.opaque_mut();
         for ((result, raw), ty) in results.iter_mut().zip(&values).zip(ty.results()) {
-            *result = Val::from_raw(opaque, *raw, *ty);
+            *result = Val::from_raw(opaque, *raw, ty);
         }
         Ok(())
     }
@@ -213,7 +209,12 @@ impl Func {
     }
 }
 
-fn check_arguments(ty: &FuncType, params: &[Val], results: &[Val]) -> Result<()> {
+fn check_arguments(
+    store: &StoreOpaque,
+    ty: &FuncType,
+    params: &[Val],
+    results: &[Val],
+) -> Result<()> {
     if params.len() != ty.params().len() {
         return Err(Error::msg(format!(
             "expected {} arguments for a function of type {ty}, got {}",
@@ -222,7 +223,7 @@ fn check_arguments(ty: &FuncType, params: &[Val], results: &[Val]) -> Result<()>
         )));
     }
     for (i, (param, expected)) in params.iter().zip(ty.params()).enumerate() {
-        if param.ty() != *expected {
+        if !param.matches_ty(store, expected) {
             return Err(Error::msg(format!(
                 "argument {i} has type {}, but the function of type {ty} expects {expected}",
                 param.ty()

@@ -5,7 +5,7 @@ use environ::DefinedGlobalIndex;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::store::{AsContext, AsContextMut, StoreOpaque, Stored};
-use crate::types::{GlobalType, Mutability, ValType};
+use crate::types::{GlobalType, HeapType, Mutability, ValType};
 use crate::values::Val;
 
 /// A global of one store.
@@ -25,16 +25,21 @@ impl Global {
     ///
     /// If `value` is not of the global's type, or belongs to another store.
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
-        check_type(&value, ty.content())?;
         let store = store.as_context_mut().0;
+        check_type(store.opaque(), &value, ty.content())?;
         value.to_raw(store.opaque())?;
         let mutability = match ty.mutability() {
             Mutability::Const => ty.content().to_string(),
             Mutability::Var => format!("(mut {})", ty.content()),
         };
         let init = match ty.content() {
-            ValType::FuncRef => "ref.null func".to_string(),
-            ValType::ExternRef => "ref.null extern".to_string(),
+            ValType::Ref(r) if matches!(r.heap_type(), HeapType::Concrete(_)) => {
+                return Err(Error::msg(format!(
+                    "host globals of concrete reference types ({}) are not supported",
+                    ty.content()
+                )));
+            }
+            ValType::Ref(r) => format!("ref.null {}", r.heap_type()),
             ValType::V128 => "v128.const i64x2 0 0".to_string(),
             other => format!("{other}.const 0"),
         };
@@ -59,7 +64,7 @@ impl Global {
         let (instance, index) = self.owner(store);
         let owner = store.instances.expect(store.id(), instance.0, "instance");
         let env = owner.module.env();
-        GlobalType::from_wasm(env.globals[env.global_index(index)])
+        GlobalType::from_wasm(&env.types, env.globals[env.global_index(index)])
     }
 
     /// The current value.
@@ -69,13 +74,13 @@ impl Global {
     /// If the global belongs to another store.
     pub fn get(&self, mut store: impl AsContextMut) -> Val {
         let store = store.as_context_mut().0.opaque_mut();
-        let ty = self.ty_opaque(store).content();
+        let ty = self.ty_opaque(store).content().clone();
         let (instance, index) = self.owner(store);
         let owner = store.instances.expect(store.id(), instance.0, "instance");
         let raw = owner
             .instance()
             .global_value(owner.module.env().global_index(index));
-        Val::from_raw(store, raw, ty)
+        Val::from_raw(store, raw, &ty)
     }
 
     /// Sets the value of a mutable global.
@@ -91,7 +96,7 @@ impl Global {
         if ty.mutability() == Mutability::Const {
             return Err(Error::msg("cannot set an immutable global"));
         }
-        check_type(&value, ty.content())?;
+        check_type(store, &value, ty.content())?;
         self.write(store, &value)
     }
 
@@ -110,8 +115,8 @@ impl Global {
     }
 }
 
-fn check_type(value: &Val, ty: ValType) -> Result<()> {
-    if value.ty() == ty {
+fn check_type(store: &StoreOpaque, value: &Val, ty: &ValType) -> Result<()> {
+    if value.matches_ty(store, ty) {
         Ok(())
     } else {
         Err(Error::msg(format!(

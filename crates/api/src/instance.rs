@@ -17,7 +17,7 @@ use crate::memory::{Memory, MemoryData};
 use crate::module::Module;
 use crate::store::{AsContextMut, StoreInner, StoreOpaque, Stored};
 use crate::table::{Table, TableData};
-use crate::types::{ExternType, FuncType};
+use crate::types::ExternType;
 
 /// An instance of a module in one store.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -215,7 +215,8 @@ fn register_escaping_funcs(store: &mut StoreOpaque, instance: Instance) {
         .filter_map(|(func, _)| {
             let func_ref = data.instance().func_ref(func)?;
             let raw = data.instance().func_ref_value(func)?;
-            Some((func_ref, raw, FuncType::from_wasm(env.func_type(func))))
+            let ty = data.module.func_type(env.functions[func].ty).clone();
+            Some((func_ref, raw, ty))
         })
         .collect();
     for (func_ref, raw, ty) in refs {

@@ -62,6 +62,6 @@ pub use store::{
 };
 pub use table::Table;
 pub use types::{
-    ExternType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType,
+    ExternType, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType, TableType, ValType,
 };
 pub use values::{ExternRef, V128, Val};

@@ -9,7 +9,7 @@ use vm::{CodeMemory, VMSharedTypeIndex};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::signatures::TypeIds;
-use crate::types::ExternType;
+use crate::types::{ExternType, FuncType};
 
 /// A compiled module. Cheap to clone; instantiate it in any store of its engine.
 #[derive(Clone)]
@@ -21,6 +21,9 @@ struct ModuleInner {
     engine: Engine,
     env: Arc<environ::Module>,
     code: CodeMemory,
+    /// The module's types as the API sees them (concrete references resolved), by
+    /// `TypeIndex`.
+    types: Box<[FuncType]>,
     /// The module's types' engine-wide ids, registered for as long as the module (and so
     /// any instance of it) lives.
     type_ids: TypeIds,
@@ -68,12 +71,18 @@ impl Module {
         let compiled = engine.compiler().compile_module(translation)?;
         let code = CodeMemory::publish(&compiled.text, Arc::new(compiled.info))?;
         let env = compiled.module;
-        let type_ids = engine.signatures().register_all(env.types.values());
+        let types: Box<[FuncType]> = env
+            .types
+            .keys()
+            .map(|index| FuncType::from_wasm(&env.types, index))
+            .collect();
+        let type_ids = engine.signatures().register_all(types.iter());
         Ok(Self {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
                 env: Arc::new(env),
                 code,
+                types,
                 type_ids,
             }),
         })
@@ -143,6 +152,11 @@ impl Module {
 
     pub(crate) fn code(&self) -> &CodeMemory {
         &self.inner.code
+    }
+
+    /// The signature of the module's type `index`.
+    pub(crate) fn func_type(&self, index: environ::TypeIndex) -> &FuncType {
+        &self.inner.types[index.as_u32() as usize]
     }
 
     pub(crate) fn type_ids(&self) -> &Arc<[VMSharedTypeIndex]> {

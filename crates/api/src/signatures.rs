@@ -2,6 +2,11 @@
 //! signature check is one integer comparison, and the per-signature trampolines host
 //! functions are entered through.
 //!
+//! Signatures are keyed by the API's [`FuncType`], in which a concrete reference type
+//! holds the signature it names rather than a module's type index: two modules'
+//! structurally equal types (the canonical form of types without GC's recursion groups)
+//! get one id.
+//!
 //! Every id is held by registrations (a module's types, a host function's signature) and
 //! counted: when the last registration of a signature drops, its id, its trampoline and
 //! its entry go, and the id is reused for the next new signature. An engine that loads
@@ -16,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use vm::VMSharedTypeIndex;
 
 use crate::error::Result;
+use crate::types::FuncType;
 
 /// The registry; one per engine, shared with every registration.
 #[derive(Default)]
@@ -25,7 +31,7 @@ pub(crate) struct SignatureRegistry {
 
 #[derive(Default)]
 struct SignatureTable {
-    ids: HashMap<environ::FuncType, u32>,
+    ids: HashMap<FuncType, u32>,
     /// Indexed by id; `None` for a free id.
     slots: Vec<Option<Slot>>,
     /// Free ids, reused before new ones.
@@ -34,7 +40,7 @@ struct SignatureTable {
 
 /// One registered signature.
 struct Slot {
-    ty: environ::FuncType,
+    ty: FuncType,
     /// Live registrations.
     refs: usize,
     /// The wasm-to-array trampoline of host functions of this signature, compiled on
@@ -48,7 +54,7 @@ impl SignatureRegistry {
     }
 
     /// Registers one more user of `ty`, assigning an id on first sight.
-    pub(crate) fn register(self: &Arc<Self>, ty: &environ::FuncType) -> RegisteredType {
+    pub(crate) fn register(self: &Arc<Self>, ty: &FuncType) -> RegisteredType {
         let id = self.lock().acquire(ty);
         RegisteredType {
             registry: Arc::clone(self),
@@ -59,7 +65,7 @@ impl SignatureRegistry {
     /// Registers every type of a module, in order.
     pub(crate) fn register_all<'a>(
         self: &Arc<Self>,
-        types: impl IntoIterator<Item = &'a environ::FuncType>,
+        types: impl IntoIterator<Item = &'a FuncType>,
     ) -> TypeIds {
         let mut table = self.lock();
         let ids = types
@@ -74,7 +80,7 @@ impl SignatureRegistry {
 
     /// The signature with id `id`, if it is registered.
     #[cfg(test)]
-    pub(crate) fn lookup(&self, id: u32) -> Option<environ::FuncType> {
+    pub(crate) fn lookup(&self, id: u32) -> Option<FuncType> {
         self.lock()
             .slots
             .get(id as usize)?
@@ -105,7 +111,7 @@ impl SignatureRegistry {
             .and_then(Option::as_mut)
             .ok_or_else(|| crate::Error::msg(format!("unknown signature id {id}")))?;
         if slot.trampoline.is_none() {
-            slot.trampoline = Some(compile(&slot.ty)?);
+            slot.trampoline = Some(compile(&slot.ty.to_wasm_erased())?);
         }
         let code = slot.trampoline.as_ref().expect("just filled");
         Ok(
@@ -120,7 +126,7 @@ impl SignatureRegistry {
 }
 
 impl SignatureTable {
-    fn acquire(&mut self, ty: &environ::FuncType) -> u32 {
+    fn acquire(&mut self, ty: &FuncType) -> u32 {
         if let Some(&id) = self.ids.get(ty) {
             self.slots[id as usize]
                 .as_mut()
@@ -205,7 +211,7 @@ impl Drop for TypeIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use environ::{FuncType, WasmValType};
+    use crate::types::{HeapType, RefType, ValType as WasmValType};
 
     #[test]
     fn equal_signatures_share_an_id_until_the_last_user_drops() {
@@ -248,5 +254,25 @@ mod tests {
         assert_eq!(registry.len(), 2);
         drop(ids);
         assert_eq!(registry.len(), 0);
+    }
+
+    #[test]
+    fn concrete_types_are_keyed_by_structure() {
+        let registry = Arc::new(SignatureRegistry::default());
+        let target = FuncType::new([WasmValType::I32], []);
+        let takes = |target: FuncType| {
+            FuncType::new(
+                [WasmValType::Ref(RefType::new(
+                    false,
+                    HeapType::Concrete(target),
+                ))],
+                [],
+            )
+        };
+        let first = registry.register(&takes(target.clone()));
+        let second = registry.register(&takes(FuncType::new([WasmValType::I32], [])));
+        assert_eq!(first.id(), second.id());
+        let other = registry.register(&takes(FuncType::new([WasmValType::I64], [])));
+        assert_ne!(first.id(), other.id());
     }
 }

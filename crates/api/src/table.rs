@@ -8,7 +8,7 @@ use vm::{TableElement, VMFuncRef};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::store::{AsContext, AsContextMut, StoreOpaque, Stored};
-use crate::types::{RefType, TableType};
+use crate::types::{HeapType, RefType, TableType, ValType};
 use crate::values::{ExternRef, Val};
 
 /// A table of one store.
@@ -40,6 +40,12 @@ impl Table {
         let table = crate::externals::host_entity(store, &wat)?
             .into_table()
             .ok_or_else(|| Error::msg("host table module exports no table"))?;
+        if matches!(ty.element().heap_type(), HeapType::Concrete(_)) {
+            return Err(Error::msg(format!(
+                "host tables of concrete reference types ({}) are not supported",
+                ty.element()
+            )));
+        }
         let element = to_element(store.opaque(), &init, ty.element())?;
         let size = ty.minimum();
         table.with_table(store.opaque_mut(), |t| t.fill(0, element, size))?;
@@ -56,10 +62,12 @@ impl Table {
     }
 
     pub(crate) fn ty_opaque(&self, store: &StoreOpaque) -> TableType {
-        let table = self.vm_table(store);
+        let (instance, index) = self.owner(store);
+        let owner = store.instances.expect(store.id(), instance.0, "instance");
+        let table = owner.instance().defined_table(index);
         let mut ty = table.ty();
         ty.limits.minimum = table.size() as u64;
-        TableType::from_wasm(ty)
+        TableType::from_wasm(&owner.module.env().types, ty)
     }
 
     /// The number of elements.
@@ -86,6 +94,8 @@ impl Table {
             TableElement::ExternRef(raw) => {
                 Val::ExternRef(store.extern_ref_from_raw(raw).map(ExternRef))
             }
+            // Exception tables need the exceptions proposal, which validation rejects.
+            TableElement::ExnRef(_) => return None,
         })
     }
 
@@ -98,7 +108,7 @@ impl Table {
     pub fn set(&self, mut store: impl AsContextMut, index: u32, value: Val) -> Result<()> {
         let store = store.as_context_mut().0.opaque_mut();
         self.0.check(store.id(), "table")?;
-        let element = to_element(store, &value, self.element_type(store))?;
+        let element = to_element(store, &value, &self.element_type(store))?;
         let size = self.vm_table(store).size();
         self.with_table(store, |t| t.set(u64::from(index), element))
             .map_err(|e| Error::msg(format!("{e}: index {index} in a table of {size} elements")))
@@ -114,7 +124,7 @@ impl Table {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u32, init: Val) -> Result<u32> {
         let (store, limiter) = store.as_context_mut().0.opaque_and_limiter();
         self.0.check(store.id(), "table")?;
-        let element = to_element(store, &init, self.element_type(store))?;
+        let element = to_element(store, &init, &self.element_type(store))?;
         let ty = self.ty_opaque(store);
         let (instance, index) = self.owner(store);
         let owner = store.instances.get_mut(store.id(), instance.0);
@@ -133,7 +143,7 @@ impl Table {
     }
 
     fn element_type(&self, store: &StoreOpaque) -> RefType {
-        RefType::from_wasm(self.vm_table(store).ty().element)
+        self.ty_opaque(store).element().clone()
     }
 
     fn with_table(
@@ -165,13 +175,19 @@ impl Table {
 }
 
 /// The table element for `value` in a table of `ty`.
-fn to_element(store: &StoreOpaque, value: &Val, ty: RefType) -> Result<TableElement> {
-    match (value, ty) {
-        (Val::FuncRef(f), RefType::Func) => Ok(TableElement::FuncRef(match f {
+fn to_element(store: &StoreOpaque, value: &Val, ty: &RefType) -> Result<TableElement> {
+    if !value.matches_ty(store, &ValType::Ref(ty.clone())) {
+        return Err(Error::msg(format!(
+            "value of type {} given for a table of {ty}",
+            value.ty()
+        )));
+    }
+    match value {
+        Val::FuncRef(f) => Ok(TableElement::FuncRef(match f {
             Some(f) => f.checked_func_ref(store)?.as_ptr(),
             None => core::ptr::null_mut::<VMFuncRef>(),
         })),
-        (Val::ExternRef(r), RefType::Extern) => Ok(TableElement::ExternRef(match r {
+        Val::ExternRef(r) => Ok(TableElement::ExternRef(match r {
             Some(r) => store.extern_ref_to_raw(r.0)?,
             None => 0,
         })),

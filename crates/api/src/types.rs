@@ -5,17 +5,153 @@ use core::fmt;
 
 use environ::{Limits, WasmValType};
 
-/// A reference type.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum RefType {
-    /// `funcref`.
+/// What a reference points to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// Any function (`func`).
     Func,
-    /// `externref`.
+    /// No function (`nofunc`): only null has this type.
+    NoFunc,
+    /// A function of exactly this signature (`$t` in `(ref $t)`). Signatures compare
+    /// structurally, so equal types from different modules are the same type.
+    Concrete(FuncType),
+    /// Any host reference (`extern`).
     Extern,
+    /// No host reference (`noextern`).
+    NoExtern,
+    /// Any exception (`exn`).
+    Exn,
+    /// No exception (`noexn`).
+    NoExn,
+}
+
+impl HeapType {
+    /// Whether every reference of this heap type is also one of `other`: equal types,
+    /// a concrete function type below `func`, and a bottom type below everything of its
+    /// hierarchy.
+    pub fn matches(&self, other: &HeapType) -> bool {
+        use HeapType as H;
+        match (self, other) {
+            (a, b) if a == b => true,
+            (H::Concrete(_) | H::NoFunc, H::Func) | (H::NoFunc, H::Concrete(_)) => true,
+            (H::NoExtern, H::Extern) | (H::NoExn, H::Exn) => true,
+            _ => false,
+        }
+    }
+
+    /// The top of this type's hierarchy: `func`, `extern` or `exn`.
+    pub fn top(&self) -> HeapType {
+        match self {
+            Self::Func | Self::NoFunc | Self::Concrete(_) => Self::Func,
+            Self::Extern | Self::NoExtern => Self::Extern,
+            Self::Exn | Self::NoExn => Self::Exn,
+        }
+    }
+
+    fn from_wasm(types: &ModuleTypes, ty: environ::HeapType) -> Self {
+        match ty {
+            environ::HeapType::Func => Self::Func,
+            environ::HeapType::NoFunc => Self::NoFunc,
+            environ::HeapType::Concrete(index) => Self::Concrete(FuncType::from_wasm(types, index)),
+            environ::HeapType::Extern => Self::Extern,
+            environ::HeapType::NoExtern => Self::NoExtern,
+            environ::HeapType::Exn => Self::Exn,
+            environ::HeapType::NoExn => Self::NoExn,
+        }
+    }
+
+    /// The environ heap type with concrete types replaced by `func`, which has the
+    /// same run-time representation.
+    fn to_wasm_erased(&self) -> environ::HeapType {
+        match self {
+            Self::Func | Self::Concrete(_) => environ::HeapType::Func,
+            Self::NoFunc => environ::HeapType::NoFunc,
+            Self::Extern => environ::HeapType::Extern,
+            Self::NoExtern => environ::HeapType::NoExtern,
+            Self::Exn => environ::HeapType::Exn,
+            Self::NoExn => environ::HeapType::NoExn,
+        }
+    }
+}
+
+impl fmt::Display for HeapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Concrete(ty) => ty.fmt(f),
+            other => other.to_wasm_erased().fmt(f),
+        }
+    }
+}
+
+/// A reference type: a heap type, and whether null is one of its values.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RefType {
+    nullable: bool,
+    heap: HeapType,
+}
+
+impl RefType {
+    /// `funcref`: any function, or null.
+    pub const FUNCREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    };
+    /// `externref`: any host reference, or null.
+    pub const EXTERNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    };
+    /// `exnref`: any exception, or null.
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Exn,
+    };
+
+    /// `(ref null heap)` when `nullable`, `(ref heap)` otherwise.
+    pub fn new(nullable: bool, heap: HeapType) -> Self {
+        Self { nullable, heap }
+    }
+
+    /// Whether null is a value of this type.
+    pub fn is_nullable(&self) -> bool {
+        self.nullable
+    }
+
+    /// What a non-null reference of this type points to.
+    pub fn heap_type(&self) -> &HeapType {
+        &self.heap
+    }
+
+    /// Whether every value of this type is also one of `other` (subtyping).
+    pub fn matches(&self, other: &RefType) -> bool {
+        (!self.nullable || other.nullable) && self.heap.matches(&other.heap)
+    }
+
+    pub(crate) fn from_wasm(types: &ModuleTypes, ty: environ::RefType) -> Self {
+        Self::new(ty.nullable, HeapType::from_wasm(types, ty.heap))
+    }
+
+    /// The environ type with concrete heap types erased to `func`.
+    pub(crate) fn to_wasm_erased(&self) -> environ::RefType {
+        environ::RefType {
+            nullable: self.nullable,
+            heap: self.heap.to_wasm_erased(),
+        }
+    }
+}
+
+impl fmt::Display for RefType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.heap, self.nullable) {
+            (HeapType::Concrete(_), true) => write!(f, "(ref null {})", self.heap),
+            (HeapType::Concrete(_), false) => write!(f, "(ref {})", self.heap),
+            _ => self.to_wasm_erased().fmt(f),
+        }
+    }
 }
 
 /// The type of a WebAssembly value.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// 32-bit integer.
     I32,
@@ -27,67 +163,74 @@ pub enum ValType {
     F64,
     /// 128-bit vector.
     V128,
-    /// `funcref`.
-    FuncRef,
-    /// `externref`.
-    ExternRef,
+    /// A reference.
+    Ref(RefType),
 }
 
+/// A module's type section, for resolving the concrete types its other types name.
+pub(crate) type ModuleTypes = environ::EntityVec<environ::TypeIndex, environ::FuncType>;
+
 impl ValType {
-    pub(crate) fn from_wasm(ty: WasmValType) -> Self {
+    /// `funcref`.
+    pub const FUNCREF: ValType = ValType::Ref(RefType::FUNCREF);
+    /// `externref`.
+    pub const EXTERNREF: ValType = ValType::Ref(RefType::EXTERNREF);
+    /// `exnref`.
+    pub const EXNREF: ValType = ValType::Ref(RefType::EXNREF);
+
+    /// Whether every value of this type is also one of `other` (subtyping; only
+    /// references have proper subtypes).
+    pub fn matches(&self, other: &ValType) -> bool {
+        match (self, other) {
+            (Self::Ref(a), Self::Ref(b)) => a.matches(b),
+            (a, b) => a == b,
+        }
+    }
+
+    /// The reference type, for reference value types.
+    pub fn as_ref(&self) -> Option<&RefType> {
+        match self {
+            Self::Ref(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_wasm(types: &ModuleTypes, ty: WasmValType) -> Self {
         match ty {
             WasmValType::I32 => Self::I32,
             WasmValType::I64 => Self::I64,
             WasmValType::F32 => Self::F32,
             WasmValType::F64 => Self::F64,
             WasmValType::V128 => Self::V128,
-            WasmValType::Ref(environ::RefType::Func) => Self::FuncRef,
-            WasmValType::Ref(environ::RefType::Extern) => Self::ExternRef,
+            WasmValType::Ref(r) => Self::Ref(RefType::from_wasm(types, r)),
         }
     }
 
-    pub(crate) fn to_wasm(self) -> WasmValType {
+    /// The environ type with concrete heap types erased to `func` (the same
+    /// representation at run time).
+    pub(crate) fn to_wasm_erased(&self) -> WasmValType {
         match self {
             Self::I32 => WasmValType::I32,
             Self::I64 => WasmValType::I64,
             Self::F32 => WasmValType::F32,
             Self::F64 => WasmValType::F64,
             Self::V128 => WasmValType::V128,
-            Self::FuncRef => WasmValType::Ref(environ::RefType::Func),
-            Self::ExternRef => WasmValType::Ref(environ::RefType::Extern),
+            Self::Ref(r) => WasmValType::Ref(r.to_wasm_erased()),
         }
     }
 }
 
 impl fmt::Display for ValType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.to_wasm().fmt(f)
-    }
-}
-
-impl RefType {
-    pub(crate) fn from_wasm(ty: environ::RefType) -> Self {
-        match ty {
-            environ::RefType::Func => Self::Func,
-            environ::RefType::Extern => Self::Extern,
-        }
-    }
-
-    pub(crate) fn to_wasm(self) -> environ::RefType {
         match self {
-            Self::Func => environ::RefType::Func,
-            Self::Extern => environ::RefType::Extern,
+            Self::Ref(r) => r.fmt(f),
+            other => other.to_wasm_erased().fmt(f),
         }
     }
 }
 
-impl fmt::Display for RefType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.to_wasm().fmt(f)
-    }
-}
-
-/// A function signature. Cloning is cheap: the type lists are shared.
+/// A function signature. Cloning is cheap: the type lists are shared. Two signatures are
+/// equal when their types are, whichever modules they come from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FuncType {
     params: std::sync::Arc<[ValType]>,
@@ -116,24 +259,46 @@ impl FuncType {
         &self.results
     }
 
-    pub(crate) fn from_wasm(ty: &environ::FuncType) -> Self {
+    /// Whether a function of this type may stand where one of `other` is expected.
+    /// Without GC's declared subtypes, function types match only when equal.
+    pub fn matches(&self, other: &FuncType) -> bool {
+        self == other
+    }
+
+    /// The module's type `index`, with the concrete types it names resolved. Validation
+    /// (without GC) guarantees a type names only earlier ones, so this terminates.
+    pub(crate) fn from_wasm(types: &ModuleTypes, index: environ::TypeIndex) -> Self {
+        let ty = &types[index];
         Self::new(
-            ty.params.iter().map(|&t| ValType::from_wasm(t)),
-            ty.results.iter().map(|&t| ValType::from_wasm(t)),
+            ty.params.iter().map(|&t| ValType::from_wasm(types, t)),
+            ty.results.iter().map(|&t| ValType::from_wasm(types, t)),
         )
     }
 
-    pub(crate) fn to_wasm(&self) -> environ::FuncType {
+    /// The environ signature with concrete heap types erased to `func`: what
+    /// trampolines need, since every function reference is the same pointer.
+    pub(crate) fn to_wasm_erased(&self) -> environ::FuncType {
         environ::FuncType::new(
-            self.params.iter().map(|t| t.to_wasm()),
-            self.results.iter().map(|t| t.to_wasm()),
+            self.params.iter().map(ValType::to_wasm_erased),
+            self.results.iter().map(ValType::to_wasm_erased),
         )
     }
 }
 
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.to_wasm().fmt(f)
+        f.write_str("(func")?;
+        for (name, types) in [("param", &self.params), ("result", &self.results)] {
+            if types.is_empty() {
+                continue;
+            }
+            write!(f, " ({name}")?;
+            for ty in types.iter() {
+                write!(f, " {ty}")?;
+            }
+            f.write_str(")")?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -147,7 +312,7 @@ pub enum Mutability {
 }
 
 /// The type of a global.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GlobalType {
     content: ValType,
     mutability: Mutability,
@@ -163,8 +328,8 @@ impl GlobalType {
     }
 
     /// The type of the value.
-    pub fn content(&self) -> ValType {
-        self.content
+    pub fn content(&self) -> &ValType {
+        &self.content
     }
 
     /// Whether the global is mutable.
@@ -172,31 +337,27 @@ impl GlobalType {
         self.mutability
     }
 
-    pub(crate) fn from_wasm(ty: environ::GlobalType) -> Self {
+    pub(crate) fn from_wasm(types: &ModuleTypes, ty: environ::GlobalType) -> Self {
         let mutability = if ty.mutable {
             Mutability::Var
         } else {
             Mutability::Const
         };
-        Self::new(ValType::from_wasm(ty.content), mutability)
-    }
-
-    pub(crate) fn to_wasm(self) -> environ::GlobalType {
-        environ::GlobalType {
-            content: self.content.to_wasm(),
-            mutable: self.mutability == Mutability::Var,
-        }
+        Self::new(ValType::from_wasm(types, ty.content), mutability)
     }
 }
 
 impl fmt::Display for GlobalType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.to_wasm().fmt(f)
+        match self.mutability {
+            Mutability::Var => write!(f, "(global (mut {}))", self.content),
+            Mutability::Const => write!(f, "(global {})", self.content),
+        }
     }
 }
 
 /// The type of a table: its element type, index type and limits in elements.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TableType {
     element: RefType,
     minimum: u64,
@@ -226,8 +387,8 @@ impl TableType {
     }
 
     /// What the table holds.
-    pub fn element(&self) -> RefType {
-        self.element
+    pub fn element(&self) -> &RefType {
+        &self.element
     }
 
     /// Initial size in elements.
@@ -245,30 +406,24 @@ impl TableType {
         self.table64
     }
 
-    pub(crate) fn from_wasm(ty: environ::TableType) -> Self {
+    pub(crate) fn from_wasm(types: &ModuleTypes, ty: environ::TableType) -> Self {
         Self {
-            element: RefType::from_wasm(ty.element),
+            element: RefType::from_wasm(types, ty.element),
             minimum: ty.limits.minimum,
             maximum: ty.limits.maximum,
             table64: ty.table64,
-        }
-    }
-
-    pub(crate) fn to_wasm(self) -> environ::TableType {
-        environ::TableType {
-            element: self.element.to_wasm(),
-            limits: Limits {
-                minimum: self.minimum,
-                maximum: self.maximum,
-            },
-            table64: self.table64,
         }
     }
 }
 
 impl fmt::Display for TableType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.to_wasm().fmt(f)
+        let index = if self.table64 { "i64 " } else { "" };
+        let limits = Limits {
+            minimum: self.minimum,
+            maximum: self.maximum,
+        };
+        write!(f, "(table {index}{limits} {})", self.element)
     }
 }
 
@@ -356,9 +511,11 @@ pub enum ExternType {
 impl ExternType {
     pub(crate) fn from_wasm(module: &environ::Module, ty: &environ::EntityType) -> Self {
         match ty {
-            environ::EntityType::Function(t) => Self::Func(FuncType::from_wasm(&module.types[*t])),
-            environ::EntityType::Global(g) => Self::Global(GlobalType::from_wasm(*g)),
-            environ::EntityType::Table(t) => Self::Table(TableType::from_wasm(*t)),
+            environ::EntityType::Function(t) => Self::Func(FuncType::from_wasm(&module.types, *t)),
+            environ::EntityType::Global(g) => {
+                Self::Global(GlobalType::from_wasm(&module.types, *g))
+            }
+            environ::EntityType::Table(t) => Self::Table(TableType::from_wasm(&module.types, *t)),
             environ::EntityType::Memory(m) => Self::Memory(MemoryType::from_wasm(*m)),
         }
     }
@@ -388,8 +545,16 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
             }
     };
     match (actual, expected) {
-        (ExternType::Func(a), ExternType::Func(e)) => a == e,
-        (ExternType::Global(a), ExternType::Global(e)) => a == e,
+        (ExternType::Func(a), ExternType::Func(e)) => a.matches(e),
+        // An immutable global may be of a subtype; a mutable one is read and written
+        // through the import, so its type must be the same.
+        (ExternType::Global(a), ExternType::Global(e)) => {
+            a.mutability == e.mutability
+                && match a.mutability {
+                    Mutability::Const => a.content.matches(&e.content),
+                    Mutability::Var => a.content == e.content,
+                }
+        }
         (ExternType::Table(a), ExternType::Table(e)) => {
             a.element == e.element
                 && a.table64 == e.table64
@@ -417,10 +582,13 @@ mod tests {
         assert!(!matches(&memory64, &memory(1, Some(4))));
         assert!(!matches(&memory(2, Some(3)), &memory64));
         let table = |ty, min| ExternType::Table(TableType::new(ty, min, None));
-        assert!(matches(&table(RefType::Func, 3), &table(RefType::Func, 3)));
+        assert!(matches(
+            &table(RefType::FUNCREF, 3),
+            &table(RefType::FUNCREF, 3)
+        ));
         assert!(!matches(
-            &table(RefType::Extern, 3),
-            &table(RefType::Func, 3)
+            &table(RefType::EXTERNREF, 3),
+            &table(RefType::FUNCREF, 3)
         ));
     }
 
@@ -442,5 +610,33 @@ mod tests {
             &func(vec![ValType::I32])
         ));
         assert!(!matches(&func(vec![]), &global(Mutability::Var)));
+    }
+
+    #[test]
+    fn immutable_globals_match_subtypes() {
+        let sig = FuncType::new([ValType::I32], []);
+        let concrete =
+            |nullable| ValType::Ref(RefType::new(nullable, HeapType::Concrete(sig.clone())));
+        let global = |ty: ValType, m| ExternType::Global(GlobalType::new(ty, m));
+        assert!(matches(
+            &global(concrete(false), Mutability::Const),
+            &global(ValType::FUNCREF, Mutability::Const)
+        ));
+        assert!(matches(
+            &global(concrete(false), Mutability::Const),
+            &global(concrete(true), Mutability::Const)
+        ));
+        assert!(!matches(
+            &global(concrete(true), Mutability::Const),
+            &global(concrete(false), Mutability::Const)
+        ));
+        assert!(!matches(
+            &global(concrete(false), Mutability::Var),
+            &global(ValType::FUNCREF, Mutability::Var)
+        ));
+        let other = HeapType::Concrete(FuncType::new([ValType::I64], []));
+        assert!(!HeapType::Concrete(sig.clone()).matches(&other));
+        assert!(HeapType::NoFunc.matches(&other));
+        assert!(!HeapType::NoExtern.matches(&HeapType::Func));
     }
 }

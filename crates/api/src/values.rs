@@ -9,7 +9,7 @@ use vm::{VMFuncRef, ValRaw};
 use crate::error::Result;
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, ExternRefData, StoreOpaque, Stored};
-use crate::types::{RefType, ValType};
+use crate::types::{HeapType, RefType, ValType};
 
 /// A WebAssembly value.
 ///
@@ -41,29 +41,54 @@ impl Val {
             Self::F32(_) => ValType::F32,
             Self::F64(_) => ValType::F64,
             Self::V128(_) => ValType::V128,
-            Self::FuncRef(_) => ValType::FuncRef,
-            Self::ExternRef(_) => ValType::ExternRef,
+            Self::FuncRef(_) => ValType::FUNCREF,
+            Self::ExternRef(_) => ValType::EXTERNREF,
+        }
+    }
+
+    /// Whether this value is of type `ty` in `store`: a non-null function reference
+    /// matches a concrete type when the function's signature does, and null matches
+    /// only nullable types.
+    pub(crate) fn matches_ty(&self, store: &StoreOpaque, ty: &ValType) -> bool {
+        let Some(expected) = ty.as_ref() else {
+            return self.ty() == *ty;
+        };
+        match self {
+            Self::FuncRef(None) | Self::ExternRef(None) => {
+                expected.is_nullable()
+                    && self.ty().as_ref().map(|r| r.heap_type().top())
+                        == Some(expected.heap_type().top())
+            }
+            Self::FuncRef(Some(f)) => match expected.heap_type() {
+                HeapType::Func => true,
+                HeapType::Concrete(sig) => store
+                    .funcs
+                    .get(store.id(), f.0, "function")
+                    .is_ok_and(|data| data.ty.matches(sig)),
+                _ => false,
+            },
+            Self::ExternRef(Some(_)) => *expected.heap_type() == HeapType::Extern,
+            _ => false,
         }
     }
 
     /// The default value of a type: zero, or null for references.
-    pub fn default_for(ty: ValType) -> Self {
+    pub fn default_for(ty: &ValType) -> Self {
         match ty {
             ValType::I32 => Self::I32(0),
             ValType::I64 => Self::I64(0),
             ValType::F32 => Self::F32(0),
             ValType::F64 => Self::F64(0),
             ValType::V128 => Self::V128(0),
-            ValType::FuncRef => Self::FuncRef(None),
-            ValType::ExternRef => Self::ExternRef(None),
+            ValType::Ref(r) => Self::null_ref(r),
         }
     }
 
-    /// The null reference of a reference type.
-    pub fn null_ref(ty: RefType) -> Self {
-        match ty {
-            RefType::Func => Self::FuncRef(None),
-            RefType::Extern => Self::ExternRef(None),
+    /// The null reference of a reference type's hierarchy.
+    pub fn null_ref(ty: &RefType) -> Self {
+        match ty.heap_type().top() {
+            HeapType::Extern => Self::ExternRef(None),
+            _ => Self::FuncRef(None),
         }
     }
 
@@ -120,21 +145,24 @@ impl Val {
     }
 
     /// Decodes a value of type `ty` that compiled code produced in `store`.
-    pub(crate) fn from_raw(store: &mut StoreOpaque, raw: ValRaw, ty: ValType) -> Self {
+    pub(crate) fn from_raw(store: &mut StoreOpaque, raw: ValRaw, ty: &ValType) -> Self {
         match ty {
             ValType::I32 => Self::I32(raw.get_i32()),
             ValType::I64 => Self::I64(raw.get_i64()),
             ValType::F32 => Self::F32(raw.get_f32()),
             ValType::F64 => Self::F64(raw.get_f64()),
             ValType::V128 => Self::V128(raw.get_v128()),
-            ValType::FuncRef => Self::FuncRef(
-                NonNull::new(raw.get_reference() as *mut VMFuncRef).map(|p| store.func_for_ref(p)),
-            ),
-            ValType::ExternRef => Self::ExternRef(
-                store
-                    .extern_ref_from_raw(raw.get_reference())
-                    .map(ExternRef),
-            ),
+            ValType::Ref(r) => match r.heap_type().top() {
+                HeapType::Extern => Self::ExternRef(
+                    store
+                        .extern_ref_from_raw(raw.get_reference())
+                        .map(ExternRef),
+                ),
+                _ => Self::FuncRef(
+                    NonNull::new(raw.get_reference() as *mut VMFuncRef)
+                        .map(|p| store.func_for_ref(p)),
+                ),
+            },
         }
     }
 

@@ -90,6 +90,10 @@ proposals! {
     multi_memory = "multi-memory", MULTI_MEMORY, wasm1: false, wasm2: false, default: true;
     /// 64-bit memories and tables (Wasm 3.0): `i64` addresses and indices.
     memory64 = "memory64", MEMORY64, wasm1: false, wasm2: false, default: true;
+    /// Typed function references (Wasm 3.0): `(ref $t)`, non-nullable references,
+    /// `call_ref`, `br_on_null` and friends, tables with initialisers.
+    function_references = "function-references", FUNCTION_REFERENCES,
+        wasm1: false, wasm2: false, default: true;
 }
 
 impl Default for Features {

@@ -51,8 +51,8 @@ pub use translate::{FunctionBodyData, ModuleTranslation, translate_module};
 pub use trap_code::TrapCode;
 pub use tunables::Tunables;
 pub use types::{
-    EntityType, FuncType, GlobalType, Limits, MemoryType, RefType, TableType, WASM_PAGE_SIZE,
-    WasmValType,
+    EntityType, FuncType, GlobalType, HeapType, Limits, MemoryType, RefFamily, RefType, TableType,
+    WASM_PAGE_SIZE, WasmValType,
 };
 pub use vmoffsets::{
     FUNCREF_INIT_BIT, HOST_POINTER_SIZE, VMCONTEXT_ALIGN, VMCONTEXT_MAGIC, VMContextCounts,

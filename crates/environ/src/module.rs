@@ -145,6 +145,9 @@ pub struct Module {
     pub functions: EntityVec<FuncIndex, FunctionDecl>,
     /// Every table, imports first.
     pub tables: EntityVec<TableIndex, TableType>,
+    /// The initial element of each defined table: `None` for null, or the expression of
+    /// a table declared with an initialiser (function references).
+    pub table_inits: EntityVec<DefinedTableIndex, Option<ConstExpr>>,
     /// Every memory, imports first.
     pub memories: EntityVec<MemoryIndex, MemoryType>,
     /// Every global, imports first.
@@ -277,7 +280,7 @@ impl Module {
     }
 
     /// Gives a `VMFuncRef` slot to every function that escapes: exported, started, named by
-    /// an element segment, or referenced by a global's initialiser. Validation guarantees
+    /// an element segment, or referenced by a global's or a table's initialiser. Validation guarantees
     /// every `ref.func` in a body names one of these.
     pub(crate) fn assign_func_refs(&mut self) {
         let mut escaping: Vec<FuncIndex> = Vec::new();
@@ -297,6 +300,7 @@ impl Module {
         escaping.extend(
             self.global_inits
                 .values()
+                .chain(self.table_inits.values().flatten())
                 .flat_map(ConstExpr::referenced_funcs),
         );
         let mut next = 0u32;

@@ -237,14 +237,13 @@ impl<'data> Translator<'data> {
         for item in reader.into_iter_with_offsets() {
             let (offset, table) = item?;
             let offset = offset as usize;
-            if let wasmparser::TableInit::Expr(_) = table.init {
-                return Err(CompileError::Unsupported {
-                    feature: "table initialiser expressions",
-                    offset,
-                });
-            }
+            let init = match &table.init {
+                wasmparser::TableInit::RefNull => None,
+                wasmparser::TableInit::Expr(expr) => Some(ConstExpr::from_wasmparser(expr)?),
+            };
             let ty = convert::table_type(table.ty, offset)?;
             self.module.tables.push(ty);
+            self.module.table_inits.push(init);
         }
         Ok(())
     }
@@ -323,7 +322,7 @@ impl<'data> Translator<'data> {
                         .into_iter()
                         .map(|f| f.map(FuncIndex::from_u32))
                         .collect::<Result<_, _>>()?;
-                    (crate::RefType::Func, ElementItems::Functions(funcs))
+                    (crate::RefType::FUNCREF, ElementItems::Functions(funcs))
                 }
                 wasmparser::ElementItems::Expressions(ty, exprs) => {
                     let ty = convert::ref_type(ty, offset)?;

@@ -36,13 +36,18 @@ pub enum TrapCode {
     Interrupt = 12,
     /// The store ran out of fuel.
     OutOfFuel = 13,
-    /// A null reference was dereferenced.
+    /// `ref.as_non_null` of null.
     NullReference = 14,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    NullFunctionReference = 15,
+    /// An exception escaped to the host (the API reports it as the thrown exception,
+    /// not as this trap).
+    UncaughtException = 16,
 }
 
 impl TrapCode {
     /// Every trap code, in discriminant order.
-    pub const ALL: [TrapCode; 14] = [
+    pub const ALL: [TrapCode; 16] = [
         Self::StackOverflow,
         Self::MemoryOutOfBounds,
         Self::HeapMisaligned,
@@ -57,6 +62,8 @@ impl TrapCode {
         Self::Interrupt,
         Self::OutOfFuel,
         Self::NullReference,
+        Self::NullFunctionReference,
+        Self::UncaughtException,
     ];
 
     /// The code with discriminant `code`, if there is one.
@@ -81,6 +88,8 @@ impl TrapCode {
             Self::Interrupt => "interrupt",
             Self::OutOfFuel => "all fuel consumed by WebAssembly",
             Self::NullReference => "null reference",
+            Self::NullFunctionReference => "null function reference",
+            Self::UncaughtException => "uncaught exception",
         }
     }
 }

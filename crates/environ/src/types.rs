@@ -8,21 +8,112 @@ use crate::error::CompileError;
 /// The size of a WebAssembly page in bytes.
 pub const WASM_PAGE_SIZE: u64 = 0x1_0000;
 
-/// A reference type. Wasm 2.0 has exactly two, both nullable.
+/// The heap type of a reference: what it may point to.
+///
+/// Function references bring concrete types (`(ref $t)`, a function of the module's
+/// type `$t`) and bottom types (`nofunc`, `noextern`, `noexn`: only null), exception
+/// handling brings `exn`.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum RefType {
-    /// `funcref`: a function, or null.
+pub enum HeapType {
+    /// Any function.
     Func,
-    /// `externref`: an opaque host reference, or null.
+    /// No function: the bottom of the function hierarchy (only null has this type).
+    NoFunc,
+    /// A function of this type, by its index in the module's type section.
+    Concrete(crate::TypeIndex),
+    /// Any host reference.
     Extern,
+    /// No host reference (only null).
+    NoExtern,
+    /// Any exception.
+    Exn,
+    /// No exception (only null).
+    NoExn,
+}
+
+/// The three hierarchies of references. References of one family share a
+/// representation at run time: a `VMFuncRef` pointer, an externref handle, or an
+/// exception handle.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum RefFamily {
+    /// `func`, its concrete types and `nofunc`.
+    Func,
+    /// `extern` and `noextern`.
+    Extern,
+    /// `exn` and `noexn`.
+    Exn,
+}
+
+impl HeapType {
+    /// The hierarchy this heap type belongs to.
+    pub fn family(self) -> RefFamily {
+        match self {
+            Self::Func | Self::NoFunc | Self::Concrete(_) => RefFamily::Func,
+            Self::Extern | Self::NoExtern => RefFamily::Extern,
+            Self::Exn | Self::NoExn => RefFamily::Exn,
+        }
+    }
+
+    /// Whether this is one of the bottom types, inhabited only by null.
+    pub fn is_bottom(self) -> bool {
+        matches!(self, Self::NoFunc | Self::NoExtern | Self::NoExn)
+    }
+}
+
+impl fmt::Display for HeapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Func => f.write_str("func"),
+            Self::NoFunc => f.write_str("nofunc"),
+            Self::Concrete(index) => write!(f, "{}", index.as_u32()),
+            Self::Extern => f.write_str("extern"),
+            Self::NoExtern => f.write_str("noextern"),
+            Self::Exn => f.write_str("exn"),
+            Self::NoExn => f.write_str("noexn"),
+        }
+    }
+}
+
+/// A reference type: a heap type and whether null is a value of it.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct RefType {
+    /// Whether null is a value of this type.
+    pub nullable: bool,
+    /// What a non-null reference points to.
+    pub heap: HeapType,
+}
+
+impl RefType {
+    /// `funcref`, that is `(ref null func)`.
+    pub const FUNCREF: RefType = RefType::nullable(HeapType::Func);
+    /// `externref`, that is `(ref null extern)`.
+    pub const EXTERNREF: RefType = RefType::nullable(HeapType::Extern);
+    /// `exnref`, that is `(ref null exn)`.
+    pub const EXNREF: RefType = RefType::nullable(HeapType::Exn);
+
+    /// `(ref null heap)`.
+    pub const fn nullable(heap: HeapType) -> Self {
+        Self {
+            nullable: true,
+            heap,
+        }
+    }
+
+    /// The hierarchy of the heap type, which decides the run-time representation.
+    pub fn family(self) -> RefFamily {
+        self.heap.family()
+    }
 }
 
 impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Func => "funcref",
-            Self::Extern => "externref",
-        })
+        match (self.nullable, self.heap) {
+            (true, HeapType::Func) => f.write_str("funcref"),
+            (true, HeapType::Extern) => f.write_str("externref"),
+            (true, HeapType::Exn) => f.write_str("exnref"),
+            (true, heap) => write!(f, "(ref null {heap})"),
+            (false, heap) => write!(f, "(ref {heap})"),
+        }
     }
 }
 
@@ -41,6 +132,18 @@ pub enum WasmValType {
     V128,
     /// A reference.
     Ref(RefType),
+}
+
+impl WasmValType {
+    /// Converts wasmparser's value type (of a validated module), rejecting the types of
+    /// proposals Tarn does not implement.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError::Unsupported`] for GC reference types.
+    pub fn from_wasmparser(ty: wasmparser::ValType, offset: usize) -> Result<Self, CompileError> {
+        convert::val_type(ty, offset)
+    }
 }
 
 impl fmt::Display for WasmValType {
@@ -226,8 +329,8 @@ impl EntityType {
 }
 
 /// Conversions from wasmparser's types; they fail only for types of proposals Tarn does
-/// not implement (GC and typed function references), which validation lets through only
-/// when those features are enabled.
+/// not implement (GC), which validation lets through only when those features are
+/// enabled.
 pub(crate) mod convert {
     use super::*;
 
@@ -235,21 +338,36 @@ pub(crate) mod convert {
         ty: wasmparser::RefType,
         offset: usize,
     ) -> Result<RefType, CompileError> {
-        use wasmparser::{AbstractHeapType, HeapType};
-        match ty.heap_type() {
-            HeapType::Abstract {
-                shared: false,
-                ty: AbstractHeapType::Func,
-            } if ty.is_nullable() => Ok(RefType::Func),
-            HeapType::Abstract {
-                shared: false,
-                ty: AbstractHeapType::Extern,
-            } if ty.is_nullable() => Ok(RefType::Extern),
-            _ => Err(CompileError::Unsupported {
-                feature: "typed function references and GC reference types",
-                offset,
-            }),
-        }
+        Ok(RefType {
+            nullable: ty.is_nullable(),
+            heap: heap_type(ty.heap_type(), offset)?,
+        })
+    }
+
+    pub(crate) fn heap_type(
+        ty: wasmparser::HeapType,
+        offset: usize,
+    ) -> Result<HeapType, CompileError> {
+        use wasmparser::{AbstractHeapType as A, HeapType as H, UnpackedIndex};
+        let unsupported = || CompileError::Unsupported {
+            feature: "GC reference types",
+            offset,
+        };
+        Ok(match ty {
+            H::Abstract { shared: false, ty } => match ty {
+                A::Func => HeapType::Func,
+                A::NoFunc => HeapType::NoFunc,
+                A::Extern => HeapType::Extern,
+                A::NoExtern => HeapType::NoExtern,
+                A::Exn => HeapType::Exn,
+                A::NoExn => HeapType::NoExn,
+                _ => return Err(unsupported()),
+            },
+            H::Concrete(UnpackedIndex::Module(index)) => {
+                HeapType::Concrete(crate::TypeIndex::from_u32(index))
+            }
+            _ => return Err(unsupported()),
+        })
     }
 
     pub(crate) fn val_type(

@@ -121,7 +121,7 @@ pub fn terminating_module(u: &mut Unstructured<'_>, config: wasm_smith::Config) 
 ///
 /// When `u` runs out of bytes in a way `arbitrary` reports.
 pub fn arguments(u: &mut Unstructured<'_>, params: &[tarn::ValType]) -> Result<Vec<Value>> {
-    params.iter().map(|ty| argument(u, *ty)).collect()
+    params.iter().map(|ty| argument(u, ty)).collect()
 }
 
 /// Floats at the edges of conversions and arithmetic.
@@ -142,7 +142,7 @@ const F64_EDGES: [f64; 6] = [
     -1.0e-300,
 ];
 
-fn argument(u: &mut Unstructured<'_>, ty: tarn::ValType) -> Result<Value> {
+fn argument(u: &mut Unstructured<'_>, ty: &tarn::ValType) -> Result<Value> {
     use tarn::ValType as T;
     Ok(match ty {
         T::I32 => Value::I32(interesting_u64(u)? as i32),
@@ -160,7 +160,7 @@ fn argument(u: &mut Unstructured<'_>, ty: tarn::ValType) -> Result<Value> {
             _ => f64::NAN.to_bits(),
         }),
         T::V128 => Value::V128(u.arbitrary()?),
-        T::FuncRef | T::ExternRef => Value::NullRef,
+        T::Ref(_) => Value::NullRef,
     })
 }
 

@@ -31,7 +31,7 @@ pub enum Value {
 
 impl Value {
     /// The value as Tarn takes it, for a parameter of type `ty`.
-    pub fn to_tarn(self, ty: tarn::ValType) -> tarn::Val {
+    pub fn to_tarn(self, ty: &tarn::ValType) -> tarn::Val {
         match self {
             Self::I32(v) => tarn::Val::I32(v),
             Self::I64(v) => tarn::Val::I64(v),
@@ -105,6 +105,8 @@ impl TrapKind {
             T::BadConversionToInteger => Self::BadConversionToInteger,
             T::HeapMisaligned => Self::Other("unaligned atomic"),
             T::NullReference => Self::Other("null reference"),
+            T::NullFunctionReference => Self::Other("null function reference"),
+            T::UncaughtException => Self::Other("uncaught exception"),
         })
     }
 }

@@ -269,30 +269,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         ty: environ::wasmparser::ValType,
         offset: usize,
     ) -> Result<environ::WasmValType, CompileError> {
-        use environ::wasmparser::{AbstractHeapType, HeapType, ValType};
-        Ok(match ty {
-            ValType::I32 => environ::WasmValType::I32,
-            ValType::I64 => environ::WasmValType::I64,
-            ValType::F32 => environ::WasmValType::F32,
-            ValType::F64 => environ::WasmValType::F64,
-            ValType::V128 => environ::WasmValType::V128,
-            ValType::Ref(r) => match r.heap_type() {
-                HeapType::Abstract {
-                    ty: AbstractHeapType::Func,
-                    ..
-                } => environ::WasmValType::Ref(environ::RefType::Func),
-                HeapType::Abstract {
-                    ty: AbstractHeapType::Extern,
-                    ..
-                } => environ::WasmValType::Ref(environ::RefType::Extern),
-                _ => {
-                    return Err(CompileError::Unsupported {
-                        feature: "typed function references and GC reference types",
-                        offset,
-                    });
-                }
-            },
-        })
+        environ::WasmValType::from_wasmparser(ty, offset)
     }
 
     /// Pops one value. Validation guarantees it is there.

@@ -8,7 +8,7 @@
 
 use core::ops::Range;
 
-use environ::{FUNCREF_INIT_BIT, RefType, TableType, TrapCode};
+use environ::{FUNCREF_INIT_BIT, RefFamily, RefType, TableType, TrapCode};
 
 use crate::instance::InstantiationError;
 use crate::store::{HostError, ResourceLimiter};
@@ -26,6 +26,8 @@ pub enum TableElement {
     FuncRef(*mut VMFuncRef),
     /// An externref's raw value; 0 is the null reference.
     ExternRef(usize),
+    /// An exception's raw handle; 0 is the null reference.
+    ExnRef(usize),
 }
 
 /// Why a table access failed.
@@ -47,10 +49,7 @@ impl TableError {
 impl TableElement {
     /// The null reference of `ty`.
     pub fn null(ty: RefType) -> Self {
-        match ty {
-            RefType::Func => Self::FuncRef(core::ptr::null_mut()),
-            RefType::Extern => Self::ExternRef(0),
-        }
+        Self::from_raw(0, ty)
     }
 
     /// The slot value that stores this element in a table of `ty`.
@@ -59,9 +58,11 @@ impl TableElement {
     ///
     /// [`TableError::TypeMismatch`] when the element is of the other reference type.
     pub fn into_slot(self, ty: RefType) -> Result<usize, TableError> {
-        match (self, ty) {
-            (Self::FuncRef(func_ref), RefType::Func) => Ok(func_ref as usize | FUNCREF_INIT_BIT),
-            (Self::ExternRef(raw), RefType::Extern) => Ok(raw),
+        match (self, ty.family()) {
+            (Self::FuncRef(func_ref), RefFamily::Func) => Ok(func_ref as usize | FUNCREF_INIT_BIT),
+            (Self::ExternRef(raw), RefFamily::Extern) | (Self::ExnRef(raw), RefFamily::Exn) => {
+                Ok(raw)
+            }
             _ => Err(TableError::TypeMismatch),
         }
     }
@@ -69,9 +70,9 @@ impl TableElement {
     /// The element a slot of a table of `ty` holds. An uninitialised funcref slot reads
     /// as null.
     pub fn from_slot(slot: usize, ty: RefType) -> Self {
-        match ty {
-            RefType::Func => Self::FuncRef((slot & !FUNCREF_INIT_BIT) as *mut VMFuncRef),
-            RefType::Extern => Self::ExternRef(slot),
+        match ty.family() {
+            RefFamily::Func => Self::FuncRef((slot & !FUNCREF_INIT_BIT) as *mut VMFuncRef),
+            RefFamily::Extern | RefFamily::Exn => Self::from_raw(slot, ty),
         }
     }
 
@@ -79,15 +80,16 @@ impl TableElement {
     pub fn to_raw(self) -> usize {
         match self {
             Self::FuncRef(func_ref) => func_ref as usize,
-            Self::ExternRef(raw) => raw,
+            Self::ExternRef(raw) | Self::ExnRef(raw) => raw,
         }
     }
 
     /// The element of type `ty` whose raw value is `raw`.
     pub fn from_raw(raw: usize, ty: RefType) -> Self {
-        match ty {
-            RefType::Func => Self::FuncRef(raw as *mut VMFuncRef),
-            RefType::Extern => Self::ExternRef(raw),
+        match ty.family() {
+            RefFamily::Func => Self::FuncRef(raw as *mut VMFuncRef),
+            RefFamily::Extern => Self::ExternRef(raw),
+            RefFamily::Exn => Self::ExnRef(raw),
         }
     }
 }
@@ -271,7 +273,7 @@ mod tests {
 
     #[test]
     fn funcref_slots_carry_the_init_bit_and_null_is_the_bit_alone() {
-        let table = Table::new(table_type(RefType::Func, 2, None), None).unwrap();
+        let table = Table::new(table_type(RefType::FUNCREF, 2, None), None).unwrap();
         assert_eq!(table.slots, vec![FUNCREF_INIT_BIT; 2]);
         assert_eq!(
             table.get(1),
@@ -282,7 +284,7 @@ mod tests {
 
     #[test]
     fn set_rejects_out_of_bounds_indices_and_wrong_types() {
-        let mut table = Table::new(table_type(RefType::Extern, 1, None), None).unwrap();
+        let mut table = Table::new(table_type(RefType::EXTERNREF, 1, None), None).unwrap();
         assert_eq!(table.set(0, TableElement::ExternRef(0x40)), Ok(()));
         assert_eq!(table.get(0), Some(TableElement::ExternRef(0x40)));
         assert_eq!(
@@ -297,7 +299,7 @@ mod tests {
 
     #[test]
     fn grow_fills_new_slots_and_respects_the_maximum() {
-        let mut table = Table::new(table_type(RefType::Extern, 1, Some(3)), None).unwrap();
+        let mut table = Table::new(table_type(RefType::EXTERNREF, 1, Some(3)), None).unwrap();
         assert_eq!(
             table.grow(2, TableElement::ExternRef(7), None).unwrap(),
             Some(1)
@@ -313,15 +315,15 @@ mod tests {
 
     #[test]
     fn grow_beyond_the_implementation_limit_fails() {
-        let mut table = Table::new(table_type(RefType::Func, 0, None), None).unwrap();
-        let null = TableElement::null(RefType::Func);
+        let mut table = Table::new(table_type(RefType::FUNCREF, 0, None), None).unwrap();
+        let null = TableElement::null(RefType::FUNCREF);
         assert_eq!(table.grow(u64::from(u32::MAX), null, None).unwrap(), None);
         assert_eq!(table.size(), 0);
     }
 
     #[test]
     fn fill_checks_the_whole_range_before_writing() {
-        let mut table = Table::new(table_type(RefType::Extern, 3, None), None).unwrap();
+        let mut table = Table::new(table_type(RefType::EXTERNREF, 3, None), None).unwrap();
         assert_eq!(
             table.fill(2, TableElement::ExternRef(5), 2),
             Err(TableError::OutOfBounds)

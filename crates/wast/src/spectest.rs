@@ -40,7 +40,7 @@ pub(crate) fn link_spectest(linker: &mut Linker<()>, store: &mut Store<()>) -> R
     }
     let table = Table::new(
         &mut *store,
-        TableType::new(RefType::Func, 10, Some(20)),
+        TableType::new(RefType::FUNCREF, 10, Some(20)),
         Val::FuncRef(None),
     )?;
     linker.define(&*store, "spectest", "table", table)?;
@@ -48,7 +48,7 @@ pub(crate) fn link_spectest(linker: &mut Linker<()>, store: &mut Store<()>) -> R
     if store.engine().config().proposal_enabled("memory64") == Some(true) {
         let table64 = Table::new(
             &mut *store,
-            TableType::new64(RefType::Func, 10, Some(20)),
+            TableType::new64(RefType::FUNCREF, 10, Some(20)),
             Val::FuncRef(None),
         )?;
         linker.define(&*store, "spectest", "table64", table64)?;

@@ -121,7 +121,7 @@ fn types_functions_tables_memories_and_globals_are_converted() {
     assert_eq!(
         module.tables[TableIndex::from_u32(1)],
         TableType {
-            element: RefType::Func,
+            element: RefType::FUNCREF,
             limits: Limits {
                 minimum: 2,
                 maximum: Some(10)
@@ -131,7 +131,7 @@ fn types_functions_tables_memories_and_globals_are_converted() {
     );
     assert_eq!(
         module.tables[TableIndex::from_u32(2)].element,
-        RefType::Extern
+        RefType::EXTERNREF
     );
     assert_eq!(module.memories[MemoryIndex::from_u32(0)].limits.minimum, 1);
     let counter = module.globals[GlobalIndex::from_u32(1)];
@@ -201,7 +201,7 @@ fn element_segments_of_every_kind_are_translated() {
     assert_eq!(
         expressions.items,
         ElementItems::Expressions(Box::new([
-            ConstExpr::new([ConstOp::RefNull(RefType::Func)]),
+            ConstExpr::new([ConstOp::RefNull(RefType::FUNCREF)]),
             ConstExpr::new([ConstOp::RefFunc(FuncIndex::from_u32(0))]),
         ]))
     );

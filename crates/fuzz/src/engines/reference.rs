@@ -88,8 +88,8 @@ impl WasmiInstance {
                     }
                     Extern::Table(table) => {
                         ExportKind::Table(match table.ty(&self.store).element() {
-                            RefType::Func => tarn::ValType::FuncRef,
-                            RefType::Extern => tarn::ValType::ExternRef,
+                            RefType::Func => tarn::ValType::FUNCREF,
+                            RefType::Extern => tarn::ValType::EXTERNREF,
                         })
                     }
                 };
@@ -255,8 +255,8 @@ fn to_tarn_type(ty: wasmi::ValType) -> tarn::ValType {
         W::F32 => tarn::ValType::F32,
         W::F64 => tarn::ValType::F64,
         W::V128 => tarn::ValType::V128,
-        W::FuncRef => tarn::ValType::FuncRef,
-        W::ExternRef => tarn::ValType::ExternRef,
+        W::FuncRef => tarn::ValType::FUNCREF,
+        W::ExternRef => tarn::ValType::EXTERNREF,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use tarn::{Config, Engine, Extern, Func, Instance, Module, RefType, ResourceLimiter, Store, Val};
+use tarn::{Config, Engine, Extern, Func, Instance, Module, ResourceLimiter, Store, Val};
 
 use super::{MEMORY_LIMIT_BYTES, STACK_BUDGET_BYTES, TABLE_LIMIT_ELEMENTS};
 
@@ -128,13 +128,12 @@ impl TarnInstance {
                         }
                     }
                     Extern::Memory(_) => ExportKind::Memory,
-                    Extern::Global(global) => ExportKind::Global(global.ty(&self.store).content()),
-                    Extern::Table(table) => {
-                        ExportKind::Table(match table.ty(&self.store).element() {
-                            RefType::Func => tarn::ValType::FuncRef,
-                            RefType::Extern => tarn::ValType::ExternRef,
-                        })
+                    Extern::Global(global) => {
+                        ExportKind::Global(global.ty(&self.store).content().clone())
                     }
+                    Extern::Table(table) => ExportKind::Table(tarn::ValType::Ref(
+                        table.ty(&self.store).element().clone(),
+                    )),
                 };
                 (name, kind)
             })
@@ -156,13 +155,9 @@ impl TarnInstance {
         let params: Vec<tarn::Val> = args
             .iter()
             .zip(ty.params())
-            .map(|(arg, ty)| arg.to_tarn(*ty))
+            .map(|(arg, ty)| arg.to_tarn(ty))
             .collect();
-        let mut results: Vec<tarn::Val> = ty
-            .results()
-            .iter()
-            .map(|ty| tarn::Val::default_for(*ty))
-            .collect();
+        let mut results: Vec<tarn::Val> = ty.results().iter().map(tarn::Val::default_for).collect();
         if self.fuel == Fuel::Metered {
             self.store.set_fuel(CALL_FUEL).expect("fuel is enabled");
         }

@@ -62,7 +62,7 @@ pub fn run_module(wasm: &[u8], config: TarnConfig, u: &mut Unstructured<'_>) -> 
         };
         match instance.call(&name, &args) {
             CallOutcome::Returned(values) => assert!(
-                values.iter().zip(&results).all(|(v, ty)| has_type(*v, *ty))
+                values.iter().zip(&results).all(|(v, ty)| has_type(*v, ty))
                     && values.len() == results.len(),
                 "{config:?}: {name:?} returned {values:?}, not {results:?}"
             ),
@@ -75,7 +75,7 @@ pub fn run_module(wasm: &[u8], config: TarnConfig, u: &mut Unstructured<'_>) -> 
     Verdict::Checked
 }
 
-fn has_type(value: Value, ty: ::tarn::ValType) -> bool {
+fn has_type(value: Value, ty: &::tarn::ValType) -> bool {
     use ::tarn::ValType as T;
     matches!(
         (value, ty),
@@ -84,6 +84,6 @@ fn has_type(value: Value, ty: ::tarn::ValType) -> bool {
             | (Value::F32(_), T::F32)
             | (Value::F64(_), T::F64)
             | (Value::V128(_), T::V128)
-            | (Value::NullRef | Value::Ref, T::FuncRef | T::ExternRef)
+            | (Value::NullRef | Value::Ref, T::Ref(_))
     )
 }

@@ -45,7 +45,7 @@ fn growth_follows_a_model_of_sizes_and_maximums() {
         let memory = Memory::new(&mut store, memory_ty).unwrap();
         // Tables always get a maximum here: without one, a `u32::MAX` delta would be
         // legal and ask for billions of elements.
-        let table_ty = TableType::new(RefType::Func, table_limits.0, Some(table_limits.1));
+        let table_ty = TableType::new(RefType::FUNCREF, table_limits.0, Some(table_limits.1));
         let table = Table::new(&mut store, table_ty, Val::FuncRef(None)).unwrap();
         let func = Func::wrap(&mut store, || {});
         let memory_max = u64::from(memory_limits.1.unwrap_or(65_536));

@@ -2,7 +2,8 @@
 //! `call_indirect` (bounds check, null check, signature check against the engine-wide type
 //! id, then a call through the `VMFuncRef`), and their tail-call forms `return_call` and
 //! `return_call_indirect`, which Cranelift emits on the `tail` calling convention every
-//! wasm function uses.
+//! wasm function uses; and `call_ref`/`return_call_ref` through a typed function
+//! reference.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Value, types};
@@ -72,6 +73,24 @@ impl FuncTranslator<'_, '_> {
             .ins()
             .trapz(func_ref, user_trap(TrapCode::UninitializedElement));
         self.check_signature(func_ref, ty_index);
+        let o = &self.env.offsets;
+        let (code_field, vmctx_field) = (o.vm_func_ref_wasm_call(), o.vm_func_ref_vmctx());
+        let code = self.env.load_ptr(&mut self.builder, func_ref, code_field);
+        let vmctx = self.env.load_ptr(&mut self.builder, func_ref, vmctx_field);
+        let sig = self.builder.import_signature(self.env.wasm_signature(ty));
+        self.emit_call(Callee::Indirect { sig, code, vmctx }, &args, kind);
+    }
+
+    /// `call_ref` and `return_call_ref`: validation proved the reference's type, so the
+    /// only check is for null.
+    pub(crate) fn op_call_ref(&mut self, ty_index: TypeIndex, kind: CallKind) {
+        self.flush_fuel();
+        let func_ref = self.pop();
+        let ty = &self.env.module.types[ty_index];
+        let args = self.pop_n(ty.params.len());
+        self.builder
+            .ins()
+            .trapz(func_ref, user_trap(TrapCode::NullFunctionReference));
         let o = &self.env.offsets;
         let (code_field, vmctx_field) = (o.vm_func_ref_wasm_call(), o.vm_func_ref_vmctx());
         let code = self.env.load_ptr(&mut self.builder, func_ref, code_field);

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, Type};
 use environ::wasmparser::{BlockType, BrTable};
 use environ::{CompileError, TrapCode, TypeIndex};
@@ -224,6 +225,35 @@ impl FuncTranslator<'_, '_> {
         self.builder.ins().brif(cond, target, &args, next, &[]);
         self.builder.seal_block(next);
         self.builder.switch_to_block(next);
+    }
+
+    /// `br_on_null`: branches with the values below the reference when it is null, and
+    /// otherwise leaves it on the stack.
+    pub(crate) fn op_br_on_null(&mut self, depth: u32) {
+        self.flush_fuel();
+        let reference = self.pop();
+        let (target, n) = self.branch_target(depth);
+        let args = block_args(self.peek_n(n));
+        let next = self.builder.create_block();
+        let is_null = self.builder.ins().icmp_imm_s(IntCC::Equal, reference, 0);
+        self.builder.ins().brif(is_null, target, &args, next, &[]);
+        self.builder.seal_block(next);
+        self.builder.switch_to_block(next);
+        self.push(reference);
+    }
+
+    /// `br_on_non_null`: branches with the reference (the label's last value) when it is
+    /// not null, and otherwise drops it.
+    pub(crate) fn op_br_on_non_null(&mut self, depth: u32) {
+        self.flush_fuel();
+        let reference = *self.stack.last().expect("validated operand stack");
+        let (target, n) = self.branch_target(depth);
+        let args = block_args(self.peek_n(n));
+        let next = self.builder.create_block();
+        self.builder.ins().brif(reference, target, &args, next, &[]);
+        self.builder.seal_block(next);
+        self.builder.switch_to_block(next);
+        self.pop();
     }
 
     /// `br_table`. Targets that take values go through one edge block per distinct depth,

@@ -130,6 +130,15 @@ impl FuncTranslator<'_, '_> {
             O::ElemDrop { elem_index } => self.op_elem_drop(ElemIndex::from_u32(*elem_index)),
             O::RefNull { .. } => self.op_ref_null(),
             O::RefIsNull => self.op_ref_is_null(),
+            O::RefAsNonNull => self.op_ref_as_non_null(),
+            O::BrOnNull { relative_depth } => self.op_br_on_null(*relative_depth),
+            O::BrOnNonNull { relative_depth } => self.op_br_on_non_null(*relative_depth),
+            O::CallRef { type_index } => {
+                self.op_call_ref(TypeIndex::from_u32(*type_index), CallKind::Normal)
+            }
+            O::ReturnCallRef { type_index } => {
+                self.op_call_ref(TypeIndex::from_u32(*type_index), CallKind::Tail)
+            }
             O::RefFunc { function_index } => {
                 self.op_ref_func(FuncIndex::from_u32(*function_index))?
             }

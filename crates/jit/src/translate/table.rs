@@ -7,8 +7,8 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use environ::{
-    BuiltinFunction, CompileError, ElemIndex, FUNCREF_INIT_BIT, FuncIndex, GROW_TRAPPED, RefType,
-    TableIndex, TrapCode,
+    BuiltinFunction, CompileError, ElemIndex, FUNCREF_INIT_BIT, FuncIndex, GROW_TRAPPED, RefFamily,
+    RefType, TableIndex, TrapCode,
 };
 
 use super::{FuncTranslator, user_trap};
@@ -104,9 +104,9 @@ impl FuncTranslator<'_, '_> {
     /// `table.get`.
     pub(crate) fn op_table_get(&mut self, table: TableIndex) {
         let index = self.pop();
-        let v = match self.table_element(table) {
-            RefType::Func => self.load_func_ref(table, index, TrapCode::TableOutOfBounds),
-            RefType::Extern => {
+        let v = match self.table_element(table).family() {
+            RefFamily::Func => self.load_func_ref(table, index, TrapCode::TableOutOfBounds),
+            RefFamily::Extern | RefFamily::Exn => {
                 let addr = self.table_slot(table, index, TrapCode::TableOutOfBounds);
                 self.builder.ins().load(self.env.ptr, trusted(), addr, 0)
             }
@@ -119,9 +119,9 @@ impl FuncTranslator<'_, '_> {
         let value = self.pop();
         let index = self.pop();
         let addr = self.table_slot(table, index, TrapCode::TableOutOfBounds);
-        let stored = match self.table_element(table) {
-            RefType::Func => self.builder.ins().bor_imm_s(value, FUNCREF_INIT_BIT as i64),
-            RefType::Extern => value,
+        let stored = match self.table_element(table).family() {
+            RefFamily::Func => self.builder.ins().bor_imm_s(value, FUNCREF_INIT_BIT as i64),
+            RefFamily::Extern | RefFamily::Exn => value,
         };
         self.builder.ins().store(trusted(), stored, addr, 0);
     }
@@ -215,6 +215,14 @@ impl FuncTranslator<'_, '_> {
         let flag = self.builder.ins().icmp_imm_s(IntCC::Equal, r, 0);
         let v = self.builder.ins().uextend(types::I32, flag);
         self.push(v);
+    }
+
+    /// `ref.as_non_null`: traps on null, otherwise leaves the reference.
+    pub(crate) fn op_ref_as_non_null(&mut self) {
+        let r = *self.stack.last().expect("validated operand stack");
+        self.builder
+            .ins()
+            .trapz(r, user_trap(TrapCode::NullReference));
     }
 
     /// `ref.func`: the function's `VMFuncRef` inside this instance's `VMContext`.

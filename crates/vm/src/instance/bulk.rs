@@ -5,8 +5,8 @@
 use core::pin::Pin;
 
 use environ::{
-    DataIndex, ElemIndex, ElementItems, FUNCREF_INIT_BIT, MemoryIndex, RefType, TableIndex,
-    TrapCode,
+    DataIndex, ElemIndex, ElementItems, FUNCREF_INIT_BIT, MemoryIndex, RefFamily, RefType,
+    TableIndex, TrapCode,
 };
 
 use super::Instance;
@@ -214,9 +214,9 @@ impl Instance {
                 self.eval_const_expr(exprs[item].ops()).get_reference()
             }
         };
-        match ty {
-            RefType::Func => raw | FUNCREF_INIT_BIT,
-            RefType::Extern => raw,
+        match ty.family() {
+            RefFamily::Func => raw | FUNCREF_INIT_BIT,
+            RefFamily::Extern | RefFamily::Exn => raw,
         }
     }
 

@@ -1,10 +1,12 @@
-//! Instantiation-time initialisation: active element and data segments, in order,
+//! Instantiation-time initialisation: tables declared with an initialiser, then active
+//! element and data segments, in order,
 //! with Wasm 2.0's semantics (a segment that does not fit traps after the earlier ones
 //! were written), then dropping active and declared segments.
 
 use environ::{DataMode, ElemIndex, ElementMode, TrapCode};
 
 use super::{Instance, InstanceHandle};
+use crate::table::TableElement;
 use crate::trap::Trap;
 
 impl InstanceHandle {
@@ -18,6 +20,20 @@ impl InstanceHandle {
     pub fn initialize(&mut self) -> Result<(), Trap> {
         let mut instance = self.instance_mut();
         let module = std::sync::Arc::clone(instance.module());
+        for (table, init) in module.table_inits.iter() {
+            if let Some(init) = init {
+                let ty = module.tables[module.table_index(table)].element;
+                let raw = instance.eval_const_expr(init.ops()).get_reference();
+                let element = TableElement::from_raw(raw, ty);
+                instance
+                    .as_mut()
+                    .with_defined_table(table, |table| {
+                        let size = table.size() as u64;
+                        table.fill(0, element, size)
+                    })
+                    .map_err(|e| Trap::new(e.trap_code()))?;
+            }
+        }
         for (elem, segment) in module.elements.iter() {
             match &segment.mode {
                 ElementMode::Active { table, offset } => {

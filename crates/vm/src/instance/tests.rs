@@ -358,7 +358,7 @@ fn growing_an_imported_memory_grows_the_exporters_memory() {
 fn growing_an_imported_table_republishes_the_exporters_definition() {
     let store = TestStore::new();
     let (_exporter, imports, mut importer) = exporter_and_importer(&store);
-    let null = TableElement::null(environ::RefType::Func);
+    let null = TableElement::null(environ::RefType::FUNCREF);
     let grown = importer
         .instance_mut()
         .table_grow(TableIndex::from_u32(0), 6, null, None)
@@ -431,7 +431,7 @@ fn the_store_limiter_governs_instantiation_and_growth() {
             .unwrap(),
         None
     );
-    let null = TableElement::null(environ::RefType::Func);
+    let null = TableElement::null(environ::RefType::FUNCREF);
     let error = instance
         .table_grow(TableIndex::from_u32(0), 1, null, Some(&mut limited))
         .unwrap_err();
