@@ -188,6 +188,7 @@ fn describe_index(index: EntityIndex) -> String {
         EntityIndex::Table(i) => format!("table {i}"),
         EntityIndex::Memory(i) => format!("memory {i}"),
         EntityIndex::Global(i) => format!("global {i}"),
+        EntityIndex::Tag(i) => format!("tag {i}"),
     }
 }
 
@@ -197,6 +198,7 @@ fn describe_type(module: &Module, ty: &EntityType) -> String {
         EntityType::Table(table) => table.to_string(),
         EntityType::Memory(memory) => memory.to_string(),
         EntityType::Global(global) => global.to_string(),
+        EntityType::Tag(index) => format!("(tag {})", module.types[*index]),
     }
 }
 

@@ -137,7 +137,9 @@ fn concrete_imports_match_structurally_across_modules() {
 #[test]
 fn the_proposal_can_be_switched_off() {
     let mut config = Config::new();
-    config.wasm_proposal("function-references", false);
+    config
+        .wasm_proposal("function-references", false)
+        .unwrap();
     let engine = Engine::new(&config).unwrap();
     assert_error(
         Module::new(&engine, APPLY).map(|_| ()),

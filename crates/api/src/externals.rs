@@ -5,9 +5,10 @@ use crate::global::Global;
 use crate::memory::Memory;
 use crate::store::AsContext;
 use crate::table::Table;
+use crate::tag::Tag;
 use crate::types::ExternType;
 
-/// A function, global, table or memory of some store.
+/// A function, global, table, memory or tag of some store.
 #[derive(Clone, Debug)]
 pub enum Extern {
     /// A function.
@@ -18,6 +19,8 @@ pub enum Extern {
     Table(Table),
     /// A linear memory.
     Memory(Memory),
+    /// An exception tag.
+    Tag(Tag),
 }
 
 impl Extern {
@@ -45,6 +48,14 @@ impl Extern {
         }
     }
 
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<Tag> {
+        match self {
+            Self::Tag(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// The memory, if this is one.
     pub fn into_memory(self) -> Option<Memory> {
         match self {
@@ -65,7 +76,14 @@ impl Extern {
             Self::Global(g) => ExternType::Global(g.ty(store)),
             Self::Table(t) => ExternType::Table(t.ty(store)),
             Self::Memory(m) => ExternType::Memory(m.ty(store)),
+            Self::Tag(t) => ExternType::Tag(t.ty(store)),
         }
+    }
+}
+
+impl From<Tag> for Extern {
+    fn from(t: Tag) -> Self {
+        Self::Tag(t)
     }
 }
 

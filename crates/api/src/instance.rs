@@ -17,6 +17,7 @@ use crate::memory::{Memory, MemoryData};
 use crate::module::Module;
 use crate::store::{AsContextMut, StoreInner, StoreOpaque, Stored};
 use crate::table::{Table, TableData};
+use crate::tag::{Tag, TagData};
 use crate::types::ExternType;
 
 /// An instance of a module in one store.
@@ -33,6 +34,7 @@ pub(crate) struct InstanceData {
     tables: Vec<Table>,
     memories: Vec<Memory>,
     globals: Vec<Global>,
+    tags: Vec<Tag>,
 }
 
 impl InstanceData {
@@ -121,6 +123,11 @@ impl Instance {
         self.get_export(store, name)?.into_table()
     }
 
+    /// The exported tag called `name`.
+    pub fn get_tag(&self, store: impl AsContextMut, name: &str) -> Option<Tag> {
+        self.get_export(store, name)?.into_tag()
+    }
+
     /// The exported global called `name`.
     pub fn get_global(&self, store: impl AsContextMut, name: &str) -> Option<Global> {
         self.get_export(store, name)?.into_global()
@@ -163,6 +170,13 @@ impl Instance {
                     index,
                 })),
             },
+            EntityIndex::Tag(t) => match env.defined_tag_index(t) {
+                None => Extern::Tag(data.tags[t.index()]),
+                Some(index) => Extern::Tag(store.tag_handle(TagData {
+                    instance: *self,
+                    index,
+                })),
+            },
         }
     }
 }
@@ -188,6 +202,7 @@ pub(crate) fn instantiate<T: 'static>(
         tables: resolved.tables,
         memories: resolved.memories,
         globals: resolved.globals,
+        tags: resolved.tags,
     };
     let instance = Instance(opaque.instances.push(opaque.id(), data));
     opaque.register_instance_vmctx(vmctx, instance);
@@ -230,10 +245,12 @@ pub(crate) struct ResolvedImports {
     pub(crate) tables_vm: Vec<VMTableImport>,
     pub(crate) memories_vm: Vec<VMMemoryImport>,
     pub(crate) globals_vm: Vec<VMGlobalImport>,
+    pub(crate) tags_vm: Vec<vm::VMTag>,
     funcs: Vec<Func>,
     tables: Vec<Table>,
     memories: Vec<Memory>,
     globals: Vec<Global>,
+    tags: Vec<Tag>,
 }
 
 fn resolve_imports(
@@ -254,10 +271,12 @@ fn resolve_imports(
         tables_vm: Vec::new(),
         memories_vm: Vec::new(),
         globals_vm: Vec::new(),
+        tags_vm: Vec::new(),
         funcs: Vec::new(),
         tables: Vec::new(),
         memories: Vec::new(),
         globals: Vec::new(),
+        tags: Vec::new(),
     };
     for (import, item) in env.imports.iter().zip(imports) {
         let expected = module.import_type(&import.ty);
@@ -288,6 +307,10 @@ fn resolve_imports(
             (Extern::Global(g), _) => {
                 resolved.globals_vm.push(store.global_import(*g));
                 resolved.globals.push(*g);
+            }
+            (Extern::Tag(t), _) => {
+                resolved.tags_vm.push(t.vm_tag(store));
+                resolved.tags.push(*t);
             }
             _ => unreachable!("types were checked to match"),
         }
@@ -384,6 +407,10 @@ impl Extern {
             Self::Global(g) => {
                 g.0.check(id, "global")?;
                 ExternType::Global(g.ty_opaque(store))
+            }
+            Self::Tag(t) => {
+                t.0.check(id, "tag")?;
+                ExternType::Tag(t.ty_opaque(store))
             }
         })
     }

@@ -39,6 +39,7 @@ mod module;
 mod signatures;
 mod store;
 mod table;
+mod tag;
 mod types;
 mod values;
 
@@ -61,6 +62,7 @@ pub use store::{
     StoreOpaque,
 };
 pub use table::Table;
+pub use tag::{ExnRef, Tag, TagType, ThrownException};
 pub use types::{
     ExternType, FuncType, GlobalType, HeapType, MemoryType, Mutability, RefType, TableType, ValType,
 };

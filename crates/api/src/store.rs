@@ -53,6 +53,7 @@ pub struct StoreOpaque {
     pub(crate) memories: Arena<MemoryData>,
     pub(crate) tables: Arena<TableData>,
     pub(crate) globals: Arena<GlobalData>,
+    pub(crate) tags: Arena<crate::tag::TagData>,
     extern_refs: Arena<ExternRefData>,
     instance_by_vmctx: HashMap<usize, crate::instance::Instance>,
     /// The `Func` made in this store for each shared host function body, by its address.
@@ -77,6 +78,7 @@ impl<T: 'static> Store<T> {
             memories: Arena::new(),
             tables: Arena::new(),
             globals: Arena::new(),
+            tags: Arena::new(),
             extern_refs: Arena::new(),
             instance_by_vmctx: HashMap::new(),
             host_funcs: HashMap::new(),
@@ -218,6 +220,11 @@ impl StoreOpaque {
     }
 
     /// The context compiled code reads (stack limit, fuel, epoch deadline).
+    /// The context compiled code reads, borrowed.
+    pub(crate) fn vm_store_context_ref(&self) -> &VMStoreContext {
+        &self.vm_store_context
+    }
+
     pub(crate) fn vm_store_context(&self) -> NonNull<VMStoreContext> {
         NonNull::from(&*self.vm_store_context)
     }

@@ -94,8 +94,7 @@ impl Table {
             TableElement::ExternRef(raw) => {
                 Val::ExternRef(store.extern_ref_from_raw(raw).map(ExternRef))
             }
-            // Exception tables need the exceptions proposal, which validation rejects.
-            TableElement::ExnRef(_) => return None,
+            TableElement::ExnRef(raw) => Val::ExnRef(crate::tag::ExnRef::from_raw(store.id(), raw)),
         })
     }
 
@@ -189,6 +188,10 @@ fn to_element(store: &StoreOpaque, value: &Val, ty: &RefType) -> Result<TableEle
         })),
         Val::ExternRef(r) => Ok(TableElement::ExternRef(match r {
             Some(r) => store.extern_ref_to_raw(r.0)?,
+            None => 0,
+        })),
+        Val::ExnRef(e) => Ok(TableElement::ExnRef(match e {
+            Some(e) => e.to_raw(store)?,
             None => 0,
         })),
         _ => Err(Error::msg(format!(

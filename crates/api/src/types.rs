@@ -506,6 +506,8 @@ pub enum ExternType {
     Table(TableType),
     /// A linear memory.
     Memory(MemoryType),
+    /// An exception tag.
+    Tag(crate::tag::TagType),
 }
 
 impl ExternType {
@@ -517,6 +519,9 @@ impl ExternType {
             }
             environ::EntityType::Table(t) => Self::Table(TableType::from_wasm(&module.types, *t)),
             environ::EntityType::Memory(m) => Self::Memory(MemoryType::from_wasm(*m)),
+            environ::EntityType::Tag(t) => {
+                Self::Tag(crate::tag::TagType::from_wasm(&module.types, *t))
+            }
         }
     }
 }
@@ -528,6 +533,7 @@ impl fmt::Display for ExternType {
             Self::Global(t) => t.fmt(f),
             Self::Table(t) => t.fmt(f),
             Self::Memory(t) => t.fmt(f),
+            Self::Tag(t) => t.fmt(f),
         }
     }
 }
@@ -560,6 +566,7 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
                 && a.table64 == e.table64
                 && limits_match(a.minimum, a.maximum, e.minimum, e.maximum)
         }
+        (ExternType::Tag(a), ExternType::Tag(e)) => a == e,
         (ExternType::Memory(a), ExternType::Memory(e)) => {
             a.memory64 == e.memory64 && limits_match(a.minimum, a.maximum, e.minimum, e.maximum)
         }

@@ -9,6 +9,7 @@ use vm::{VMFuncRef, ValRaw};
 use crate::error::Result;
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, ExternRefData, StoreOpaque, Stored};
+use crate::tag::ExnRef;
 use crate::types::{HeapType, RefType, ValType};
 
 /// A WebAssembly value.
@@ -30,6 +31,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// An `externref`; `None` is null.
     ExternRef(Option<ExternRef>),
+    /// An `exnref`; `None` is null.
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -43,6 +46,7 @@ impl Val {
             Self::V128(_) => ValType::V128,
             Self::FuncRef(_) => ValType::FUNCREF,
             Self::ExternRef(_) => ValType::EXTERNREF,
+            Self::ExnRef(_) => ValType::EXNREF,
         }
     }
 
@@ -54,7 +58,7 @@ impl Val {
             return self.ty() == *ty;
         };
         match self {
-            Self::FuncRef(None) | Self::ExternRef(None) => {
+            Self::FuncRef(None) | Self::ExternRef(None) | Self::ExnRef(None) => {
                 expected.is_nullable()
                     && self.ty().as_ref().map(|r| r.heap_type().top())
                         == Some(expected.heap_type().top())
@@ -68,6 +72,7 @@ impl Val {
                 _ => false,
             },
             Self::ExternRef(Some(_)) => *expected.heap_type() == HeapType::Extern,
+            Self::ExnRef(Some(_)) => *expected.heap_type() == HeapType::Exn,
             _ => false,
         }
     }
@@ -88,6 +93,7 @@ impl Val {
     pub fn null_ref(ty: &RefType) -> Self {
         match ty.heap_type().top() {
             HeapType::Extern => Self::ExternRef(None),
+            HeapType::Exn => Self::ExnRef(None),
             _ => Self::FuncRef(None),
         }
     }
@@ -136,7 +142,10 @@ impl Val {
             Self::F32(bits) => ValRaw::f32(*bits),
             Self::F64(bits) => ValRaw::f64(*bits),
             Self::V128(v) => ValRaw::v128(*v),
-            Self::FuncRef(None) | Self::ExternRef(None) => ValRaw::reference(0),
+            Self::FuncRef(None) | Self::ExternRef(None) | Self::ExnRef(None) => {
+                ValRaw::reference(0)
+            }
+            Self::ExnRef(Some(e)) => ValRaw::reference(e.to_raw(store)?),
             Self::FuncRef(Some(f)) => {
                 ValRaw::reference(f.checked_func_ref(store)?.as_ptr() as usize)
             }
@@ -158,6 +167,7 @@ impl Val {
                         .extern_ref_from_raw(raw.get_reference())
                         .map(ExternRef),
                 ),
+                HeapType::Exn => Self::ExnRef(ExnRef::from_raw(store.id(), raw.get_reference())),
                 _ => Self::FuncRef(
                     NonNull::new(raw.get_reference() as *mut VMFuncRef)
                         .map(|p| store.func_for_ref(p)),

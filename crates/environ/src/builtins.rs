@@ -86,6 +86,18 @@ macro_rules! foreach_builtin {
             new_epoch = NewEpoch() -> I32;
             /// Unwinds to the host with the trap recorded for this call. Never returns.
             raise = Raise();
+            /// `throw`'s allocation: a new exception of `tag` whose payload is the tag's
+            /// parameters, read from `ValRaw` slots at `payload`:
+            /// `(tag, payload) -> exnref`.
+            exception_new = ExceptionNew(I32, Pointer) -> Pointer;
+            /// `throw_ref`, and `throw` with no handler in the throwing function:
+            /// `(exnref, frame_pointer)`. Unwinds to the nearest handler in a caller of
+            /// the frame, or to the host; never returns (null traps).
+            throw_ref = ThrowRef(Pointer, Pointer);
+            /// Whether an exception is of the caller's `tag`: `(exnref, tag) -> bool`.
+            exception_matches = ExceptionMatches(Pointer, I32) -> I32;
+            /// Copies an exception's payload into `ValRaw` slots: `(exnref, out)`.
+            exception_payload = ExceptionPayload(Pointer, Pointer);
             /// `f32.ceil` on hosts without native rounding.
             ceil_f32 = CeilF32(F32) -> F32;
             /// `f64.ceil` on hosts without native rounding.

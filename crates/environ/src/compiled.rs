@@ -59,6 +59,18 @@ pub struct CompiledFunction {
     pub array_call: Option<FunctionLoc>,
 }
 
+/// A call site inside a `try_table`: where an exception thrown by the callee lands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HandlerSite {
+    /// Offset of the call's return address.
+    pub return_offset: u32,
+    /// Offset of the handler block the unwinder resumes at.
+    pub handler_offset: u32,
+    /// The calling frame's frame pointer minus its stack pointer at the call: the
+    /// unwinder restores the stack pointer from the frame pointer with it.
+    pub frame_offset: u32,
+}
+
 /// Everything about a module's text section except its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CompiledModuleInfo {
@@ -71,6 +83,8 @@ pub struct CompiledModuleInfo {
     pub trap_sites: Vec<TrapSite>,
     /// The address map, sorted by `code_offset`.
     pub address_map: Vec<AddressMapEntry>,
+    /// Every call site with an exception handler, sorted by `return_offset`.
+    pub handler_sites: Vec<HandlerSite>,
     /// Relocations to resolve when publishing.
     pub relocations: Vec<Relocation>,
 }
@@ -82,6 +96,14 @@ impl CompiledModuleInfo {
             .binary_search_by_key(&code_offset, |site| site.code_offset)
             .ok()
             .map(|i| self.trap_sites[i].code)
+    }
+
+    /// The exception handler of the call whose return address is at `return_offset`.
+    pub fn lookup_handler(&self, return_offset: u32) -> Option<HandlerSite> {
+        self.handler_sites
+            .binary_search_by_key(&return_offset, |site| site.return_offset)
+            .ok()
+            .map(|i| self.handler_sites[i])
     }
 
     /// The wasm byte offset of the instruction at `code_offset`: the nearest entry at or
@@ -164,8 +186,21 @@ mod tests {
                     wasm_offset: 104,
                 },
             ],
+            handler_sites: vec![HandlerSite {
+                return_offset: 20,
+                handler_offset: 28,
+                frame_offset: 48,
+            }],
             relocations: Vec::new(),
         }
+    }
+
+    #[test]
+    fn handlers_are_found_only_at_their_return_address() {
+        let info = info();
+        assert_eq!(info.lookup_handler(20).map(|h| h.handler_offset), Some(28));
+        assert_eq!(info.lookup_handler(19), None);
+        assert_eq!(info.lookup_handler(21), None);
     }
 
     #[test]

@@ -94,6 +94,9 @@ proposals! {
     /// `call_ref`, `br_on_null` and friends, tables with initialisers.
     function_references = "function-references", FUNCTION_REFERENCES,
         wasm1: false, wasm2: false, default: true;
+    /// Exception handling (Wasm 3.0): tags, `throw`, `throw_ref`, `try_table` and
+    /// `exnref`.
+    exceptions = "exceptions", EXCEPTIONS, wasm1: false, wasm2: false, default: true;
 }
 
 impl Default for Features {

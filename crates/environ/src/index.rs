@@ -69,6 +69,10 @@ typed_indices! {
     DataIndex;
     /// An element segment.
     ElemIndex;
+    /// An exception tag in the module's tag index space (imports first).
+    TagIndex;
+    /// A tag this module defines.
+    DefinedTagIndex;
     /// A function that escapes the module (exported, placed in a table, referenced by
     /// `ref.func` or a global), and therefore has a `VMFuncRef` in the `VMContext`.
     FuncRefIndex;
@@ -85,4 +89,6 @@ pub enum EntityIndex {
     Memory(MemoryIndex),
     /// A global.
     Global(GlobalIndex),
+    /// An exception tag.
+    Tag(TagIndex),
 }

@@ -32,7 +32,8 @@ mod vmoffsets;
 
 pub use builtins::{BuiltinFunction, BuiltinSignature, BuiltinType, GROW_FAILED, GROW_TRAPPED};
 pub use compiled::{
-    AddressMapEntry, CompiledFunction, CompiledModuleInfo, FunctionLoc, Relocation, TrapSite,
+    AddressMapEntry, CompiledFunction, CompiledModuleInfo, FunctionLoc, HandlerSite, Relocation,
+    TrapSite,
 };
 pub use const_expr::{ConstExpr, ConstOp};
 pub use entity::{EntityVec, TypedIndex};
@@ -40,8 +41,8 @@ pub use error::CompileError;
 pub use features::Features;
 pub use index::{
     DataIndex, DefinedFuncIndex, DefinedGlobalIndex, DefinedMemoryIndex, DefinedTableIndex,
-    ElemIndex, EntityIndex, FuncIndex, FuncRefIndex, GlobalIndex, MemoryIndex, OwnedMemoryIndex,
-    TableIndex, TypeIndex,
+    DefinedTagIndex, ElemIndex, EntityIndex, FuncIndex, FuncRefIndex, GlobalIndex, MemoryIndex,
+    OwnedMemoryIndex, TableIndex, TagIndex, TypeIndex,
 };
 pub use module::{
     DataMode, DataSegment, ElementItems, ElementMode, ElementSegment, Export, FunctionDecl, Import,

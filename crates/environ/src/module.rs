@@ -9,8 +9,8 @@ use crate::entity::EntityVec;
 use crate::types::{EntityType, FuncType, GlobalType, MemoryType, RefType, TableType};
 use crate::{
     DataIndex, DefinedFuncIndex, DefinedGlobalIndex, DefinedMemoryIndex, DefinedTableIndex,
-    ElemIndex, EntityIndex, FuncIndex, FuncRefIndex, GlobalIndex, MemoryIndex, OwnedMemoryIndex,
-    TableIndex, TypeIndex,
+    DefinedTagIndex, ElemIndex, EntityIndex, FuncIndex, FuncRefIndex, GlobalIndex, MemoryIndex,
+    OwnedMemoryIndex, TableIndex, TagIndex, TypeIndex,
 };
 
 /// One import, in the order the import section lists it.
@@ -152,6 +152,8 @@ pub struct Module {
     pub memories: EntityVec<MemoryIndex, MemoryType>,
     /// Every global, imports first.
     pub globals: EntityVec<GlobalIndex, GlobalType>,
+    /// Every exception tag's type (its payload is the type's parameters), imports first.
+    pub tags: EntityVec<TagIndex, TypeIndex>,
     /// Initialisers of the defined globals.
     pub global_inits: EntityVec<DefinedGlobalIndex, ConstExpr>,
     /// The start function, if any.
@@ -172,6 +174,8 @@ pub struct Module {
     pub num_imported_memories: usize,
     /// How many globals are imported.
     pub num_imported_globals: usize,
+    /// How many tags are imported.
+    pub num_imported_tags: usize,
     /// How many functions escape and have a `VMFuncRef`.
     pub num_escaped_funcs: usize,
     export_names: HashMap<String, usize>,
@@ -215,6 +219,8 @@ impl Module {
         defined_memory_index, memory_index, is_imported_memory, num_defined_memories;
         globals, num_imported_globals, GlobalIndex, DefinedGlobalIndex,
         defined_global_index, global_index, is_imported_global, num_defined_globals;
+        tags, num_imported_tags, TagIndex, DefinedTagIndex,
+        defined_tag_index, tag_index, is_imported_tag, num_defined_tags;
     }
 
     /// The owned-memory slot of a defined memory, or `None` if it is shared (shared
@@ -254,6 +260,7 @@ impl Module {
             EntityIndex::Table(t) => EntityType::Table(self.tables[t]),
             EntityIndex::Memory(m) => EntityType::Memory(self.memories[m]),
             EntityIndex::Global(g) => EntityType::Global(self.globals[g]),
+            EntityIndex::Tag(t) => EntityType::Tag(self.tags[t]),
         }
     }
 

@@ -16,7 +16,8 @@ use crate::module::{
 };
 use crate::types::{EntityType, convert};
 use crate::{
-    DefinedFuncIndex, EntityIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex,
+    DefinedFuncIndex, EntityIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TagIndex,
+    TypeIndex,
 };
 
 /// One function body, waiting to be validated and compiled.
@@ -127,6 +128,13 @@ impl<'data> Translator<'data> {
                 Ok(())
             }
             Payload::GlobalSection(reader) => self.globals(reader),
+            Payload::TagSection(reader) => {
+                for tag in reader {
+                    let ty = TypeIndex::from_u32(tag?.func_type_idx);
+                    self.module.tags.push(ty);
+                }
+                Ok(())
+            }
             Payload::ExportSection(reader) => self.exports(reader),
             Payload::StartSection { func, .. } => {
                 self.module.start = Some(FuncIndex::from_u32(func));
@@ -213,9 +221,14 @@ impl<'data> Translator<'data> {
                         EntityType::Global(ty),
                     )
                 }
-                wasmparser::TypeRef::Tag(_) | wasmparser::TypeRef::FuncExact(_) => {
+                wasmparser::TypeRef::Tag(tag) => {
+                    let ty = TypeIndex::from_u32(tag.func_type_idx);
+                    module.num_imported_tags += 1;
+                    (EntityIndex::Tag(module.tags.push(ty)), EntityType::Tag(ty))
+                }
+                wasmparser::TypeRef::FuncExact(_) => {
                     return Err(CompileError::Unsupported {
-                        feature: "tag and exact-function imports",
+                        feature: "exact-function imports",
                         offset,
                     });
                 }
@@ -283,9 +296,10 @@ impl<'data> Translator<'data> {
                 wasmparser::ExternalKind::Global => {
                     EntityIndex::Global(GlobalIndex::from_u32(export.index))
                 }
-                wasmparser::ExternalKind::Tag | wasmparser::ExternalKind::FuncExact => {
+                wasmparser::ExternalKind::Tag => EntityIndex::Tag(TagIndex::from_u32(export.index)),
+                wasmparser::ExternalKind::FuncExact => {
                     return Err(CompileError::Unsupported {
-                        feature: "tag and exact-function exports",
+                        feature: "exact-function exports",
                         offset,
                     });
                 }

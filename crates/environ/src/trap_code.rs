@@ -40,9 +40,8 @@ pub enum TrapCode {
     NullReference = 14,
     /// `call_ref` or `return_call_ref` of a null function reference.
     NullFunctionReference = 15,
-    /// An exception escaped to the host (the API reports it as the thrown exception,
-    /// not as this trap).
-    UncaughtException = 16,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference = 16,
 }
 
 impl TrapCode {
@@ -63,7 +62,7 @@ impl TrapCode {
         Self::OutOfFuel,
         Self::NullReference,
         Self::NullFunctionReference,
-        Self::UncaughtException,
+        Self::NullExceptionReference,
     ];
 
     /// The code with discriminant `code`, if there is one.
@@ -89,7 +88,7 @@ impl TrapCode {
             Self::OutOfFuel => "all fuel consumed by WebAssembly",
             Self::NullReference => "null reference",
             Self::NullFunctionReference => "null function reference",
-            Self::UncaughtException => "uncaught exception",
+            Self::NullExceptionReference => "null exception reference",
         }
     }
 }

@@ -314,6 +314,9 @@ pub enum EntityType {
     Memory(MemoryType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag whose payload is the parameters of this function type (index
+    /// into the module's types).
+    Tag(crate::TypeIndex),
 }
 
 impl EntityType {
@@ -324,6 +327,7 @@ impl EntityType {
             Self::Table(_) => "table",
             Self::Memory(_) => "memory",
             Self::Global(_) => "global",
+            Self::Tag(_) => "tag",
         }
     }
 }

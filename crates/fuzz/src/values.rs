@@ -52,6 +52,7 @@ impl Value {
             tarn::Val::V128(bits) => Self::V128(*bits),
             tarn::Val::FuncRef(f) => Self::reference(f.is_none()),
             tarn::Val::ExternRef(r) => Self::reference(r.is_none()),
+            tarn::Val::ExnRef(r) => Self::reference(r.is_none()),
         }
     }
 
@@ -106,7 +107,7 @@ impl TrapKind {
             T::HeapMisaligned => Self::Other("unaligned atomic"),
             T::NullReference => Self::Other("null reference"),
             T::NullFunctionReference => Self::Other("null function reference"),
-            T::UncaughtException => Self::Other("uncaught exception"),
+            T::NullExceptionReference => Self::Other("null exception reference"),
         })
     }
 }
@@ -178,4 +179,6 @@ pub enum ExportKind {
     Global(tarn::ValType),
     /// A table of this element type.
     Table(tarn::ValType),
+    /// An exception tag.
+    Tag,
 }

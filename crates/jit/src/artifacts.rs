@@ -5,10 +5,10 @@
 
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::{self, ExternalName, Function};
-use cranelift_codegen::{CompiledCode, FinalizedRelocTarget};
+use cranelift_codegen::{CompiledCode, FinalizedMachExceptionHandler, FinalizedRelocTarget};
 use environ::{
-    AddressMapEntry, BuiltinFunction, CompiledModuleInfo, FuncIndex, FunctionLoc, Module, TrapCode,
-    TrapSite,
+    AddressMapEntry, BuiltinFunction, CompiledModuleInfo, FuncIndex, FunctionLoc, HandlerSite,
+    Module, TrapCode, TrapSite,
 };
 
 use crate::translate::{NAMESPACE_BUILTIN, NAMESPACE_WASM};
@@ -51,6 +51,7 @@ pub(crate) struct FunctionCode {
     relocs: Vec<CallReloc>,
     traps: Vec<TrapSite>,
     srclocs: Vec<AddressMapEntry>,
+    handlers: Vec<HandlerSite>,
 }
 
 impl FunctionCode {
@@ -93,6 +94,29 @@ impl FunctionCode {
                 })
             })
             .collect::<Result<_, String>>()?;
+        // Every try_call has exactly one handler, a catch-all: the translator matches
+        // tags itself in the handler block.
+        let mut handlers = Vec::new();
+        for site in buffer.call_sites() {
+            let Some(handler) = site.exception_handlers.first() else {
+                continue;
+            };
+            let frame_offset = site
+                .frame_offset
+                .ok_or_else(|| "a try_call site without a frame offset".to_string())?;
+            let handler_offset = match handler {
+                FinalizedMachExceptionHandler::Default(offset)
+                | FinalizedMachExceptionHandler::Tag(_, offset) => *offset,
+                FinalizedMachExceptionHandler::Context(_) => {
+                    return Err("unexpected exception context".to_string());
+                }
+            };
+            handlers.push(HandlerSite {
+                return_offset: site.ret_addr,
+                handler_offset,
+                frame_offset,
+            });
+        }
         let mut srclocs: Vec<AddressMapEntry> = Vec::new();
         for loc in buffer.get_srclocs_sorted() {
             if loc.loc.is_default() || loc.start == loc.end {
@@ -114,6 +138,7 @@ impl FunctionCode {
             relocs,
             traps,
             srclocs,
+            handlers,
         })
     }
 
@@ -167,6 +192,8 @@ pub(crate) struct LinkedText {
     pub(crate) trap_sites: Vec<TrapSite>,
     /// Code offsets to wasm offsets.
     pub(crate) address_map: Vec<AddressMapEntry>,
+    /// Exception handlers of call sites.
+    pub(crate) handler_sites: Vec<HandlerSite>,
 }
 
 /// Lays functions out one after another and collects their metadata.
@@ -175,6 +202,7 @@ pub(crate) struct TextBuilder {
     text: Vec<u8>,
     traps: Vec<TrapSite>,
     address_map: Vec<AddressMapEntry>,
+    handlers: Vec<HandlerSite>,
     relocs: Vec<CallReloc>,
 }
 
@@ -199,6 +227,11 @@ impl TextBuilder {
                 code_offset: start + e.code_offset,
                 ..*e
             }));
+        self.handlers.extend(code.handlers.iter().map(|h| HandlerSite {
+            return_offset: start + h.return_offset,
+            handler_offset: start + h.handler_offset,
+            frame_offset: h.frame_offset,
+        }));
         self.relocs.extend(code.relocs.iter().map(|r| CallReloc {
             offset: start + r.offset,
             ..*r
@@ -222,10 +255,12 @@ impl TextBuilder {
         }
         self.traps.sort_by_key(|t| t.code_offset);
         self.address_map.sort_by_key(|e| e.code_offset);
+        self.handlers.sort_by_key(|h| h.return_offset);
         Ok(LinkedText {
             text: self.text,
             trap_sites: self.traps,
             address_map: self.address_map,
+            handler_sites: self.handlers,
         })
     }
 

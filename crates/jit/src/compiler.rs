@@ -260,6 +260,7 @@ impl Compiler {
         let linked = layout.text.finish(lookup).map_err(link_error)?;
         info.trap_sites = linked.trap_sites;
         info.address_map = linked.address_map;
+        info.handler_sites = linked.handler_sites;
         Ok((linked.text, info))
     }
 }

@@ -25,7 +25,7 @@ use crate::func_env::{FuncEnv, to_offset, trusted};
 use crate::translate::{NAMESPACE_WASM, user_trap};
 
 /// Size of one `ValRaw` slot.
-const VAL_RAW_SIZE: u32 = 16;
+pub(crate) const VAL_RAW_SIZE: u32 = 16;
 
 /// Namespace of trampoline names; they are never called by name, only shown in CLIF.
 const NAMESPACE_TRAMPOLINE: u32 = 2;

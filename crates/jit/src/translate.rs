@@ -9,6 +9,7 @@ mod call;
 mod control;
 mod conversions;
 mod dispatch;
+mod exceptions;
 mod interrupts;
 mod memory;
 mod numeric;
@@ -158,6 +159,8 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     /// Bounds checks of 64-bit memory accesses already made in the current block, which
     /// make later accesses at the same index and no further end unnecessary to check.
     pub(crate) checked_accesses: memory::CheckedAccesses,
+    /// Open `try_table`s, innermost last.
+    pub(crate) handlers: Vec<exceptions::HandlerScope>,
     builtin_refs: HashMap<BuiltinFunction, ir::FuncRef>,
     wasm_refs: HashMap<FuncIndex, ir::FuncRef>,
 }
@@ -182,6 +185,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             pending_fuel: 0,
             memories_invariant: false,
             checked_accesses: memory::CheckedAccesses::default(),
+            handlers: Vec::new(),
             builtin_refs: HashMap::new(),
             wasm_refs: HashMap::new(),
         }

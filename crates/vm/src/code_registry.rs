@@ -81,6 +81,16 @@ pub(crate) fn lookup_trap_in_signal_handler(pc: usize) -> Option<TrapCode> {
     None
 }
 
+/// The handler of the call whose return address is `return_address`, as the handler's
+/// address and the calling frame's frame offset.
+pub(crate) fn lookup_handler(return_address: usize) -> Option<(usize, u32)> {
+    find(return_address, |start, offset, info| {
+        let site = info.lookup_handler(offset)?;
+        Some((start + site.handler_offset as usize, site.frame_offset))
+    })
+    .flatten()
+}
+
 /// Whether `pc` lies in registered code.
 pub(crate) fn is_wasm_code(pc: usize) -> bool {
     find(pc, |_, _, _| ()).is_some()

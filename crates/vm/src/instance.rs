@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use environ::{
     DataIndex, DefinedMemoryIndex, DefinedTableIndex, ElemIndex, EntityVec, FuncIndex, GlobalIndex,
-    MemoryIndex, Module, TableIndex, TableType, VMOffsets,
+    MemoryIndex, Module, TableIndex, TableType, TagIndex, VMOffsets,
 };
 
 pub use allocate::{
@@ -30,7 +30,7 @@ use crate::store::{HostError, ResourceLimiter};
 use crate::table::{Table, TableElement};
 use crate::vmcontext::{
     VMContext, VMFuncRef, VMGlobalDefinition, VMGlobalImport, VMMemoryDefinition, VMMemoryImport,
-    VMSharedTypeIndex, VMTableDefinition, VMTableImport,
+    VMSharedTypeIndex, VMStoreContext, VMTableDefinition, VMTableImport, VMTag,
 };
 
 /// An instance of a module: its memories and tables, dropped-segment flags, and the
@@ -47,6 +47,8 @@ pub struct Instance {
     tables: EntityVec<DefinedTableIndex, Table>,
     dropped_elements: EntityVec<ElemIndex, bool>,
     dropped_data: EntityVec<DataIndex, bool>,
+    /// Every tag's identity, imports first (see [`VMTag`]).
+    tags: EntityVec<TagIndex, VMTag>,
     /// Kept alive for the type-id pointer in the `VMContext` header.
     type_ids: Arc<[VMSharedTypeIndex]>,
     /// A pointer to `vmctx` derived from the whole allocation, so writes through it may
@@ -189,6 +191,16 @@ impl Instance {
         // SAFETY: as in `global_value`; `&mut self` stands for the store's exclusive
         // access, and compiled code of this store is not running.
         unsafe { (*self.global_ptr(global)).set(value) }
+    }
+
+    /// The store context this instance was allocated in.
+    pub fn store_context(&self) -> core::ptr::NonNull<VMStoreContext> {
+        self.read_vmctx(self.offsets.vmctx_store_context())
+    }
+
+    /// The identity of a tag, defined here or imported.
+    pub fn tag(&self, tag: TagIndex) -> VMTag {
+        self.tags[tag]
     }
 
     /// A defined table.

@@ -34,6 +34,7 @@
 mod code_memory;
 mod code_registry;
 mod error;
+mod exceptions;
 mod instance;
 mod libcalls;
 mod memory;
@@ -52,6 +53,7 @@ mod vmcontext;
 pub use code_memory::{CodeMemory, PublishError};
 pub use code_registry::BacktraceFrame;
 pub use error::Error;
+pub use exceptions::{ExceptionHeap, ExceptionObject};
 pub use instance::{
     DefinedFunctionCode, Export, Instance, InstanceAllocationRequest, InstanceAllocator,
     InstanceHandle, InstantiationError, OnDemandInstanceAllocator, ResolvedImports,
@@ -67,6 +69,6 @@ pub use val_raw::ValRaw;
 pub use vmcontext::{
     OwnedHostFuncContext, VM_HOST_FUNC_MAGIC, VMArrayCallFunction, VMContext, VMFuncRef,
     VMFunctionImport, VMGlobalDefinition, VMGlobalImport, VMHostFuncContext, VMMemoryDefinition,
-    VMMemoryImport, VMSharedTypeIndex, VMStoreContext, VMTableDefinition, VMTableImport,
+    VMMemoryImport, VMSharedTypeIndex, VMStoreContext, VMTableDefinition, VMTableImport, VMTag,
     VMWasmCallFunction,
 };

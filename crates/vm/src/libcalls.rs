@@ -15,9 +15,11 @@ use std::panic::{self, AssertUnwindSafe};
 
 use environ::{
     BuiltinFunction, DataIndex, ElemIndex, GROW_FAILED, GROW_TRAPPED, MemoryIndex, TableIndex,
-    TrapCode,
+    TagIndex, TrapCode,
 };
 
+use crate::ValRaw;
+use crate::exceptions::{self, ExceptionObject};
 use crate::instance::Instance;
 use crate::store::HostError;
 use crate::table::TableElement;
@@ -263,6 +265,78 @@ extern "C" fn raise(_vmctx: *mut VMContext) {
     // SAFETY: compiled code calls `raise` directly; everything between here and
     // `catch_traps` is compiled code or this frame, none with destructors.
     unsafe { traphandlers::raise() }
+}
+
+/// The payload length of a tag of the calling instance.
+fn tag_arity(instance: &Instance, tag: TagIndex) -> usize {
+    let module = instance.module();
+    module.types[module.tags[tag]].params.len()
+}
+
+extern "C" fn exception_new(vmctx: *mut VMContext, tag: u32, payload: usize) -> usize {
+    with_caller(vmctx, |instance| {
+        let tag = TagIndex::from_u32(tag);
+        let len = tag_arity(&instance, tag);
+        // SAFETY: compiled code stored the tag's `len` parameters as `ValRaw` slots at
+        // `payload` (a stack slot of its frame, live during this call).
+        let payload = unsafe { core::slice::from_raw_parts(payload as *const ValRaw, len) };
+        let object = ExceptionObject {
+            tag: instance.tag(tag),
+            payload: payload.into(),
+        };
+        // SAFETY: the store context outlives its instances, and only this builtin uses
+        // it while compiled code waits for it.
+        let store = unsafe { instance.store_context().as_ref() };
+        store.exceptions.borrow_mut().push(object)
+    })
+}
+
+extern "C" fn throw_ref(vmctx: *mut VMContext, exnref: usize, fp: usize) {
+    let landing = with_caller(vmctx, |instance| {
+        // SAFETY: as in `exception_new`.
+        let store = unsafe { instance.store_context().as_ref() };
+        let entry_fp = store.last_wasm_entry_fp.get();
+        // SAFETY: compiled code passes its own frame pointer, and its frames up to the
+        // entry are intact.
+        match unsafe { exceptions::find_handler(fp, entry_fp) } {
+            Some(landing) => Ok(landing),
+            None => Err(traphandlers::record_exception(exnref)),
+        }
+    });
+    match landing {
+        // SAFETY: this frame and `with_caller`'s own nothing now; the frames skipped
+        // between here and the handler are compiled code.
+        Ok(landing) => unsafe { exceptions::resume(landing, exnref) },
+        // SAFETY: as for `raise`.
+        Err(_) => unsafe { traphandlers::raise() },
+    }
+}
+
+extern "C" fn exception_matches(vmctx: *mut VMContext, exnref: usize, tag: u32) -> u32 {
+    with_caller(vmctx, |instance| {
+        let tag = instance.tag(TagIndex::from_u32(tag));
+        // SAFETY: as in `exception_new`.
+        let store = unsafe { instance.store_context().as_ref() };
+        let exceptions = store.exceptions.borrow();
+        u32::from(exceptions.get(exnref).is_some_and(|e| e.tag == tag))
+    })
+}
+
+extern "C" fn exception_payload(vmctx: *mut VMContext, exnref: usize, out: usize) {
+    with_caller(vmctx, |instance| {
+        // SAFETY: as in `exception_new`.
+        let store = unsafe { instance.store_context().as_ref() };
+        let exceptions = store.exceptions.borrow();
+        let Some(exception) = exceptions.get(exnref) else {
+            return;
+        };
+        // SAFETY: compiled code asks only after the exception matched a tag, and gives
+        // a stack slot with room for that tag's parameters.
+        let out = unsafe {
+            core::slice::from_raw_parts_mut(out as *mut ValRaw, exception.payload.len())
+        };
+        out.copy_from_slice(&exception.payload);
+    })
 }
 
 extern "C" fn ceil_f32(_vmctx: *mut VMContext, x: f32) -> f32 {

@@ -16,6 +16,8 @@ pub enum TrapReason {
     /// A host function (or the store's limiter or hooks) returned this error; it passes
     /// through wasm frames unchanged.
     Host(HostError),
+    /// A wasm exception no handler caught: its `exnref` in the store's exception heap.
+    Exception(usize),
 }
 
 /// A trap or host error that unwound a call into wasm.
@@ -56,11 +58,20 @@ impl Trap {
         self
     }
 
-    /// The trap code, unless this is a host error.
+    /// An uncaught exception.
+    pub fn exception(exnref: usize) -> Self {
+        Self {
+            reason: TrapReason::Exception(exnref),
+            fault: None,
+            backtrace: Vec::new(),
+        }
+    }
+
+    /// The trap code, unless this is a host error or an exception.
     pub fn code(&self) -> Option<TrapCode> {
         match self.reason {
             TrapReason::Wasm(code) => Some(code),
-            TrapReason::Host(_) => None,
+            TrapReason::Host(_) | TrapReason::Exception(_) => None,
         }
     }
 
@@ -95,6 +106,7 @@ impl fmt::Display for Trap {
         match &self.reason {
             TrapReason::Wasm(code) => write!(f, "wasm trap: {code}"),
             TrapReason::Host(error) => write!(f, "{error}"),
+            TrapReason::Exception(_) => f.write_str("uncaught wasm exception"),
         }
     }
 }
@@ -102,7 +114,7 @@ impl fmt::Display for Trap {
 impl std::error::Error for Trap {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.reason {
-            TrapReason::Wasm(_) => None,
+            TrapReason::Wasm(_) | TrapReason::Exception(_) => None,
             TrapReason::Host(error) => Some(error.as_error()),
         }
     }

@@ -305,6 +305,13 @@ fn record_with_backtrace(trap: impl FnOnce() -> Trap) -> bool {
     true
 }
 
+/// Records an uncaught exception for the current call into wasm, with a backtrace from
+/// the frame that threw it (the store's last exit). Returns `false` when no call into
+/// wasm is active.
+pub(crate) fn record_exception(exnref: usize) -> bool {
+    record_with_backtrace(|| Trap::exception(exnref))
+}
+
 /// Records a panic caught at the boundary of a libcall or host function, to resume
 /// once control is back in `catch_traps`.
 ///

@@ -159,6 +159,24 @@ pub struct VMGlobalImport {
     pub from: *mut VMGlobalDefinition,
 }
 
+/// An exception tag's identity: the instance that defines it and its index there. An
+/// imported tag is its exporter's, so two instances agree on a tag exactly when their
+/// `VMTag`s are equal. Only the vm's exception builtins read it (compiled code never
+/// does), so it lives in the `Instance`, not in the `VMContext`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct VMTag {
+    /// The defining instance's context.
+    pub owner: *mut VMContext,
+    /// The tag's index among the owner's defined tags.
+    pub index: environ::DefinedTagIndex,
+}
+
+// SAFETY: a `VMTag` is an identity: the vm only compares it, and the API only looks its
+// owner up among its store's instances by address; nothing dereferences the pointer.
+unsafe impl Send for VMTag {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for VMTag {}
+
 /// Per-store state that compiled code reads and writes: fuel, the epoch deadline, the
 /// stack limit and the frame records used to walk wasm frames.
 ///
@@ -180,6 +198,9 @@ pub struct VMStoreContext {
     pub last_wasm_exit_pc: Cell<usize>,
     /// Frame pointer of the host frame that entered wasm most recently.
     pub last_wasm_entry_fp: Cell<usize>,
+    /// The store's exceptions; compiled code never reads it (not part of the layout
+    /// `VMOffsets` describes, which ends before it).
+    pub exceptions: core::cell::RefCell<crate::exceptions::ExceptionHeap>,
 }
 
 impl Default for VMStoreContext {
@@ -191,6 +212,7 @@ impl Default for VMStoreContext {
             last_wasm_exit_fp: Cell::new(0),
             last_wasm_exit_pc: Cell::new(0),
             last_wasm_entry_fp: Cell::new(0),
+            exceptions: core::cell::RefCell::default(),
         }
     }
 }
@@ -458,7 +480,12 @@ mod tests {
             offset_of!(VMStoreContext, last_wasm_entry_fp),
             at(o.vmstore_context_last_wasm_entry_fp())
         );
-        assert_eq!(size_of::<VMStoreContext>(), at(o.size_of_vmstore_context()));
+        // The fields compiled code knows end where the vm's own (the exception heap)
+        // begin.
+        assert_eq!(
+            offset_of!(VMStoreContext, exceptions),
+            at(o.size_of_vmstore_context())
+        );
     }
 
     #[test]

@@ -189,6 +189,13 @@ impl WastContext {
                 }
                 Outcome::Trapped(e) => expect_trap(&e, message),
             },
+            WastDirective::AssertException { exec, .. } => match self.execute(exec)? {
+                Outcome::Values(values) => Err(format!("expected an exception, got {values:?}")),
+                Outcome::Trapped(e) => match e.downcast_ref::<tarn::ThrownException>() {
+                    Some(_) => Ok(()),
+                    None => Err(format!("expected an exception, got: {e}")),
+                },
+            },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(call)? {
                 Outcome::Values(values) => Err(format!("expected `{message}`, got {values:?}")),
                 Outcome::Trapped(e) => match e.downcast_ref::<Trap>() {
@@ -285,7 +292,7 @@ impl WastContext {
         let mut results = vec![Val::I32(0); ty.results().len()];
         match func.call(&mut self.store, &args, &mut results) {
             Ok(()) => Ok(Outcome::Values(results)),
-            Err(e) if e.is::<Trap>() => Ok(Outcome::Trapped(e)),
+            Err(e) if e.is::<Trap>() || e.is::<tarn::ThrownException>() => Ok(Outcome::Trapped(e)),
             Err(e) => Err(format!("call failed: {e}")),
         }
     }

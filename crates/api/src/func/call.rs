@@ -108,6 +108,10 @@ pub(crate) fn trap_to_error(store: &StoreOpaque, trap: vm::Trap) -> Error {
     match trap.into_reason() {
         vm::TrapReason::Wasm(code) => Error::new(Trap::new(code, frames)),
         vm::TrapReason::Host(error) => error,
+        vm::TrapReason::Exception(raw) => match crate::tag::ExnRef::from_raw(store.id(), raw) {
+            Some(exn) => Error::new(crate::tag::ThrownException::new(exn)),
+            None => Error::msg("an exception escaped without a reference"),
+        },
     }
 }
 

@@ -35,6 +35,7 @@ pub(crate) fn allocate<T: 'static>(
             tables: &imports.tables_vm,
             memories: &imports.memories_vm,
             globals: &imports.globals_vm,
+            tags: &imports.tags_vm,
         },
         type_ids: Arc::clone(module.type_ids()),
         store_context: store.opaque().vm_store_context(),

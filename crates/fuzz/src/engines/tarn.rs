@@ -134,6 +134,7 @@ impl TarnInstance {
                     Extern::Table(table) => ExportKind::Table(tarn::ValType::Ref(
                         table.ty(&self.store).element().clone(),
                     )),
+                    Extern::Tag(_) => ExportKind::Tag,
                 };
                 (name, kind)
             })
@@ -202,7 +203,7 @@ impl TarnInstance {
                         .collect();
                     snapshot.tables.insert(name, entries);
                 }
-                Extern::Func(_) => {}
+                Extern::Func(_) | Extern::Tag(_) => {}
             }
         }
         snapshot

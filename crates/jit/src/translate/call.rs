@@ -110,6 +110,17 @@ impl FuncTranslator<'_, '_> {
         all.push(callee_vmctx);
         all.push(self.vmctx);
         all.extend_from_slice(args);
+        if kind == CallKind::Normal
+            && let Some(dispatch) = self.current_dispatch()
+        {
+            let (sig, target) = match callee {
+                Callee::Direct(func) => (self.builder.func.dfg.ext_funcs[func].signature, Ok(func)),
+                Callee::Indirect { sig, code, .. } => (sig, Err(code)),
+            };
+            let results = self.emit_try_call(dispatch, sig, target, &all);
+            self.stack.extend(results);
+            return;
+        }
         let ins = self.builder.ins();
         match (callee, kind) {
             (Callee::Direct(func), CallKind::Normal) => {

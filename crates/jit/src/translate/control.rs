@@ -180,6 +180,7 @@ impl FuncTranslator<'_, '_> {
             // sealing here (not at the end of the function) lets SSA construction see
             // that values unchanged in the loop need no header parameter.
             FrameKind::Loop { header } => self.builder.seal_block(header),
+            FrameKind::TryTable => self.close_try_table(),
             _ => {}
         }
         // Every branch to the exit comes from inside the construct.
@@ -197,7 +198,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// The frame `depth` levels out, marked as branched to.
-    fn branch_target(&mut self, depth: u32) -> (Block, usize) {
+    pub(crate) fn branch_target(&mut self, depth: u32) -> (Block, usize) {
         let index = self.control.len() - 1 - depth as usize;
         let frame = &mut self.control[index];
         if !matches!(frame.kind, FrameKind::Loop { .. }) {

@@ -5,7 +5,8 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F32, F64, I8, I16, I32, I64};
 use environ::wasmparser::Operator;
 use environ::{
-    CompileError, DataIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex,
+    CompileError, DataIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TagIndex,
+    TypeIndex,
 };
 
 use super::FuncTranslator;
@@ -41,6 +42,10 @@ impl FuncTranslator<'_, '_> {
             O::Return => self.op_return(),
             O::Drop => self.op_drop(),
             O::Select | O::TypedSelect { .. } => self.op_select(),
+            // Exceptions.
+            O::TryTable { try_table } => self.op_try_table(try_table, offset)?,
+            O::Throw { tag_index } => self.op_throw(TagIndex::from_u32(*tag_index)),
+            O::ThrowRef => self.op_throw_ref(),
             // Calls.
             O::Call { function_index } => {
                 self.op_call(FuncIndex::from_u32(*function_index), CallKind::Normal)
@@ -247,7 +252,10 @@ impl FuncTranslator<'_, '_> {
     /// In unreachable code only the nesting matters.
     fn skip_unreachable(&mut self, op: &Operator<'_>) {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => {
                 self.enter_unreachable_construct();
             }
             Operator::Else => self.op_else(),
@@ -264,6 +272,7 @@ fn fuel_cost(op: &Operator<'_>) -> i64 {
         | Operator::Drop
         | Operator::Block { .. }
         | Operator::Loop { .. }
+        | Operator::TryTable { .. }
         | Operator::End
         | Operator::Else => 0,
         _ => 1,

@@ -9,6 +9,8 @@ use cranelift_codegen::ir::{Block, BlockArg, Value};
 pub(crate) enum FrameKind {
     /// A `block`, or the function body itself.
     Block,
+    /// A `try_table`: a block whose handler scope closes at its `end`.
+    TryTable,
     /// A `loop`: branches go back to `header` with the loop's parameters.
     Loop {
         /// The loop header.

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use environ::{
-    ConstOp, DefinedFuncIndex, DefinedMemoryIndex, DefinedTableIndex, EntityVec, FuncIndex,
-    GlobalIndex, MemoryIndex, Module, TableIndex, Tunables, TypeIndex, VMCONTEXT_MAGIC, VMOffsets,
+    ConstOp, DefinedFuncIndex, DefinedMemoryIndex, DefinedTableIndex, DefinedTagIndex, EntityVec,
+    FuncIndex, GlobalIndex, MemoryIndex, Module, TableIndex, Tunables, TypeIndex, VMCONTEXT_MAGIC,
+    VMOffsets,
 };
 
 use super::{Instance, InstanceHandle};
@@ -22,7 +23,7 @@ use crate::table::Table;
 use crate::vmcontext::{
     VMArrayCallFunction, VMContext, VMFuncRef, VMFunctionImport, VMGlobalDefinition,
     VMGlobalImport, VMMemoryDefinition, VMMemoryImport, VMSharedTypeIndex, VMStoreContext,
-    VMTableImport, VMWasmCallFunction,
+    VMTableImport, VMTag, VMWasmCallFunction,
 };
 
 /// Why an instance could not be allocated.
@@ -73,6 +74,8 @@ pub struct ResolvedImports<'a> {
     pub memories: &'a [VMMemoryImport],
     /// Imported globals.
     pub globals: &'a [VMGlobalImport],
+    /// Imported exception tags.
+    pub tags: &'a [VMTag],
 }
 
 /// Where a defined function's code was published.
@@ -199,6 +202,11 @@ fn check_request(request: &InstanceAllocationRequest<'_>) -> Result<(), Instanti
             module.num_imported_globals,
             imports.globals.len(),
         ),
+        (
+            "imported tags",
+            module.num_imported_tags,
+            imports.tags.len(),
+        ),
         ("type ids", module.types.len(), request.type_ids.len()),
         (
             "defined functions",
@@ -259,7 +267,19 @@ unsafe fn allocate_instance(
     let instance_ptr = raw.cast::<Instance>();
     // SAFETY: the VMContext starts VMCTX_OFFSET bytes in, inside the allocation.
     let vmctx_ptr = unsafe { raw.byte_add(Instance::VMCTX_OFFSET) }.cast::<VMContext>();
+    let defined_tags = (0..module.num_defined_tags()).map(|i| VMTag {
+        owner: vmctx_ptr.as_ptr(),
+        index: DefinedTagIndex::from_u32(index_u32(i)),
+    });
+    let tags = request
+        .imports
+        .tags
+        .iter()
+        .copied()
+        .chain(defined_tags)
+        .collect();
     let instance = Instance {
+        tags,
         dropped_elements: module.elements.values().map(|_| false).collect(),
         dropped_data: module.data.values().map(|_| false).collect(),
         module,

@@ -8,7 +8,7 @@ use environ::{EntityIndex, GlobalType, MemoryType, TableType};
 use super::{Instance, InstanceHandle};
 use crate::vmcontext::{
     VMContext, VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMMemoryImport,
-    VMTableDefinition, VMTableImport,
+    VMTableDefinition, VMTableImport, VMTag,
 };
 
 /// One exported entity, as raw pointers into the instance that owns it.
@@ -41,6 +41,8 @@ pub enum Export {
         /// The global's type.
         ty: GlobalType,
     },
+    /// An exception tag.
+    Tag(VMTag),
 }
 
 impl Export {
@@ -80,6 +82,7 @@ impl Instance {
             EntityIndex::Table(table) => self.module.tables.get(table).is_some(),
             EntityIndex::Memory(memory) => self.module.memories.get(memory).is_some(),
             EntityIndex::Global(global) => self.module.globals.get(global).is_some(),
+            EntityIndex::Tag(tag) => self.module.tags.get(tag).is_some(),
         };
         if !in_range {
             return None;
@@ -114,6 +117,7 @@ impl Instance {
                 definition: self.global_ptr(global),
                 ty: *self.module.globals.get(global)?,
             },
+            EntityIndex::Tag(tag) => Export::Tag(self.tag(tag)),
         })
     }
 

@@ -83,6 +83,7 @@ impl Imports {
             tables: &self.tables,
             memories: &self.memories,
             globals: &self.globals,
+            tags: &[],
         }
     }
 }
