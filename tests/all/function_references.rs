@@ -137,9 +137,7 @@ fn concrete_imports_match_structurally_across_modules() {
 #[test]
 fn the_proposal_can_be_switched_off() {
     let mut config = Config::new();
-    config
-        .wasm_proposal("function-references", false)
-        .unwrap();
+    config.wasm_proposal("function-references", false).unwrap();
     let engine = Engine::new(&config).unwrap();
     assert_error(
         Module::new(&engine, APPLY).map(|_| ()),

@@ -3,6 +3,7 @@
 mod cli_inspect;
 mod cli_run;
 mod epochs;
+mod exceptions;
 mod fuel;
 mod function_references;
 mod host_funcs;

@@ -101,7 +101,9 @@ impl Tag {
 
     pub(crate) fn ty_opaque(&self, store: &StoreOpaque) -> TagType {
         let data = store.tags.expect(store.id(), self.0, "tag");
-        let owner = store.instances.expect(store.id(), data.instance.0, "instance");
+        let owner = store
+            .instances
+            .expect(store.id(), data.instance.0, "instance");
         let env = owner.module.env();
         TagType::from_wasm(&env.types, env.tags[env.tag_index(data.index)])
     }
@@ -119,7 +121,9 @@ impl Tag {
     /// The tag's identity in the vm.
     pub(crate) fn vm_tag(&self, store: &StoreOpaque) -> vm::VMTag {
         let data = store.tags.expect(store.id(), self.0, "tag");
-        let owner = store.instances.expect(store.id(), data.instance.0, "instance");
+        let owner = store
+            .instances
+            .expect(store.id(), data.instance.0, "instance");
         let index = owner.module.env().tag_index(data.index);
         owner.instance().tag(index)
     }
@@ -136,6 +140,51 @@ pub struct ExnRef {
 impl ExnRef {
     pub(crate) fn from_raw(store: StoreId, raw: usize) -> Option<Self> {
         (raw != 0).then_some(Self { store, raw })
+    }
+
+    /// The handle, if the reference belongs to `store`.
+    pub(crate) fn raw_in(self, store: StoreId) -> Option<usize> {
+        (self.store == store).then_some(self.raw)
+    }
+
+    /// A new exception of `tag` with `payload`, which a host function can throw into
+    /// wasm by returning `Err(ThrownException::new(exn).into())`.
+    ///
+    /// # Errors
+    ///
+    /// If the payload does not match the tag's type, or the tag or a value belongs to
+    /// another store.
+    pub fn new(mut store: impl AsContextMut, tag: &Tag, payload: &[Val]) -> Result<ExnRef> {
+        let store = store.as_context_mut().0.opaque_mut();
+        tag.0.check(store.id(), "tag")?;
+        let ty = tag.ty_opaque(store);
+        if payload.len() != ty.payload().len()
+            || !payload
+                .iter()
+                .zip(ty.payload())
+                .all(|(value, ty)| value.matches_ty(store, ty))
+        {
+            return Err(Error::msg(format!(
+                "exception payload does not match the tag's type {ty}"
+            )));
+        }
+        let payload = payload
+            .iter()
+            .map(|value| value.to_raw(store))
+            .collect::<Result<Box<[_]>>>()?;
+        let object = vm::ExceptionObject {
+            tag: tag.vm_tag(store),
+            payload,
+        };
+        let raw = store
+            .vm_store_context_ref()
+            .exceptions
+            .borrow_mut()
+            .push(object);
+        Ok(Self {
+            store: store.id(),
+            raw,
+        })
     }
 
     /// The handle compiled code uses, after checking the store.
@@ -158,7 +207,9 @@ impl ExnRef {
         let tag = store.exception(raw)?.tag;
         let instance = store
             .instance_for_vmctx(tag.owner as usize)
-            .ok_or_else(|| Error::msg("the exception's tag belongs to no instance of this store"))?;
+            .ok_or_else(|| {
+                Error::msg("the exception's tag belongs to no instance of this store")
+            })?;
         Ok(store.tag_handle(TagData {
             instance,
             index: tag.index,
@@ -191,7 +242,8 @@ pub struct ThrownException {
 }
 
 impl ThrownException {
-    pub(crate) fn new(exn: ExnRef) -> Self {
+    /// The error a host function returns to throw `exn` into the wasm that called it.
+    pub fn new(exn: ExnRef) -> Self {
         Self { exn }
     }
 

@@ -227,11 +227,12 @@ impl TextBuilder {
                 code_offset: start + e.code_offset,
                 ..*e
             }));
-        self.handlers.extend(code.handlers.iter().map(|h| HandlerSite {
-            return_offset: start + h.return_offset,
-            handler_offset: start + h.handler_offset,
-            frame_offset: h.frame_offset,
-        }));
+        self.handlers
+            .extend(code.handlers.iter().map(|h| HandlerSite {
+                return_offset: start + h.return_offset,
+                handler_offset: start + h.handler_offset,
+                frame_offset: h.frame_offset,
+            }));
         self.relocs.extend(code.relocs.iter().map(|r| CallReloc {
             offset: start + r.offset,
             ..*r

@@ -63,7 +63,7 @@ pub use store::{HostError, ResourceLimiter, StoreHooks};
 pub use table::{MAX_TABLE_ELEMENTS, Table, TableElement, TableError};
 pub use trap::{Trap, TrapReason};
 pub use traphandlers::{
-    ArrayCall, catch_traps, init_traps, raise, record_host_error, record_panic,
+    ArrayCall, catch_traps, init_traps, raise, record_host_error, record_panic, throw_from_host,
 };
 pub use val_raw::ValRaw;
 pub use vmcontext::{

@@ -332,9 +332,8 @@ extern "C" fn exception_payload(vmctx: *mut VMContext, exnref: usize, out: usize
         };
         // SAFETY: compiled code asks only after the exception matched a tag, and gives
         // a stack slot with room for that tag's parameters.
-        let out = unsafe {
-            core::slice::from_raw_parts_mut(out as *mut ValRaw, exception.payload.len())
-        };
+        let out =
+            unsafe { core::slice::from_raw_parts_mut(out as *mut ValRaw, exception.payload.len()) };
         out.copy_from_slice(&exception.payload);
     })
 }

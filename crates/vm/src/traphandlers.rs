@@ -312,6 +312,43 @@ pub(crate) fn record_exception(exnref: usize) -> bool {
     record_with_backtrace(|| Trap::exception(exnref))
 }
 
+/// Throws the exception `exnref` (of the current call's store) into the wasm frames
+/// below a host function that returned it: to the handler of the call that reached the
+/// host, or of a caller of that frame. Returns only when no wasm frame of this call
+/// catches it, after recording it as the call's unwind reason (`false` when there is no
+/// call into wasm to record it for).
+///
+/// # Safety
+///
+/// Only from a host function's array-call entry, called by compiled code (through its
+/// wasm-to-array trampoline, which recorded the calling wasm frame), with nothing left
+/// that needs dropping in the frames between here and compiled code.
+pub unsafe fn throw_from_host(exnref: usize) -> bool {
+    let activation = current_activation();
+    if activation.is_null() {
+        return false;
+    }
+    // SAFETY: the activation is alive and its store context outlives it.
+    let store = unsafe { (*activation).store.as_ref() };
+    let (pc, fp) = (store.last_wasm_exit_pc.get(), store.last_wasm_exit_fp.get());
+    let entry_fp = store.last_wasm_entry_fp.get();
+    let at_call = crate::code_registry::lookup_handler(pc).map(|(handler, frame_offset)| {
+        crate::exceptions::Landing {
+            pc: handler,
+            sp: fp - frame_offset as usize,
+            fp,
+        }
+    });
+    // SAFETY: `fp` is the frame of the wasm function that called the host (recorded by
+    // the trampoline), still live below us.
+    let landing = at_call.or_else(|| unsafe { crate::exceptions::find_handler(fp, entry_fp) });
+    match landing {
+        // SAFETY: the caller's promise about the frames skipped.
+        Some(landing) => unsafe { crate::exceptions::resume(landing, exnref) },
+        None => record_exception(exnref),
+    }
+}
+
 /// Records a panic caught at the boundary of a libcall or host function, to resume
 /// once control is back in `catch_traps`.
 ///

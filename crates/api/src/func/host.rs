@@ -68,6 +68,13 @@ unsafe extern "C" fn array_call_shim<T: 'static>(
     match outcome {
         Ok(Ok(())) => true,
         Ok(Err(error)) => {
+            if let Some(exnref) = thrown_in_current_store(&error) {
+                drop(error);
+                // SAFETY: compiled code called this entry through its trampoline, and
+                // nothing in this frame needs dropping any more.
+                let _unreported = unsafe { vm::throw_from_host(exnref) };
+                return false;
+            }
             // Outside a call into wasm there is nobody to report to; `invoke` always
             // calls inside one, so this only drops the error on a Tarn bug.
             let _unreported = vm::record_host_error(error);
@@ -78,6 +85,14 @@ unsafe extern "C" fn array_call_shim<T: 'static>(
             false
         }
     }
+}
+
+/// The exception handle of an error that is a [`ThrownException`] of the store the
+/// current call into wasm runs in: a host function throwing into wasm.
+fn thrown_in_current_store(error: &Error) -> Option<usize> {
+    let thrown = error.downcast_ref::<crate::tag::ThrownException>()?;
+    let store = crate::func::call::current_store().id?;
+    thrown.exception().raw_in(store)
 }
 
 /// Runs the closure of a host function on the current store.

@@ -134,9 +134,12 @@ impl FuncTranslator<'_, '_> {
         let payload = self.pop_n(arity);
         let slot = self.value_slot(arity);
         for (i, &value) in payload.iter().enumerate() {
-            self.builder
-                .ins()
-                .stack_store(self.env.ptr, value, slot, to_offset(i as u32 * VAL_RAW_SIZE));
+            self.builder.ins().stack_store(
+                self.env.ptr,
+                value,
+                slot,
+                to_offset(i as u32 * VAL_RAW_SIZE),
+            );
         }
         let address = self.builder.ins().stack_addr(self.env.ptr, slot, 0);
         let tag_value = self.index_const(tag.as_u32());
@@ -162,7 +165,9 @@ impl FuncTranslator<'_, '_> {
     /// into the callers. Ends the current block.
     fn rethrow(&mut self, exnref: Value) {
         if let Some(dispatch) = self.current_dispatch() {
-            self.builder.ins().jump(dispatch, &[BlockArg::Value(exnref)]);
+            self.builder
+                .ins()
+                .jump(dispatch, &[BlockArg::Value(exnref)]);
             return;
         }
         let fp = self.builder.ins().get_frame_pointer(self.env.ptr);
