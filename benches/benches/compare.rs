@@ -73,6 +73,16 @@ fn rows() -> Vec<Row> {
             simd_contenders(kernel.export, kernel.arg, kernel.native)
         }));
     }
+    for (name, wat) in [
+        ("exceptions: throw caught 10 frames up", modules::THROW_TEN_FRAMES_WAT),
+        ("exceptions: 10 calls in a try_table, no throw", modules::CALLS_IN_TRY_WAT),
+        ("exceptions: 10 calls, no try_table", modules::CALLS_WITHOUT_TRY_WAT),
+    ] {
+        rows.push(Row {
+            batch: modules::EXCEPTION_ITERATIONS as u32,
+            ..Row::new(name, move || exception_contenders(wat))
+        });
+    }
     rows.push(Row {
         batch: HOST_CALLS,
         ..Row::new("host->wasm call", host_call_contenders)
@@ -141,6 +151,23 @@ fn simd_contenders(export: &str, arg: i32, native: fn(i32) -> i64) -> Vec<Conten
         ),
         Contender::from_op(Runner::Native, native),
     ]
+}
+
+fn exception_contenders(wat: &str) -> Vec<Contender> {
+    let wasm = wasm(wat);
+    let arg = modules::EXCEPTION_ITERATIONS;
+    let contenders = vec![
+        Contender::from_op(Runner::Tarn, engines::tarn::exceptions_kernel(&wasm, arg)),
+        Contender::from_op(
+            Runner::Wasmtime,
+            engines::wasmtime::exceptions_kernel(&wasm, arg),
+        ),
+    ];
+    assert_eq!(
+        contenders[0].check, contenders[1].check,
+        "the engines disagree on an exception kernel"
+    );
+    contenders
 }
 
 fn host_call_contenders() -> Vec<Contender> {

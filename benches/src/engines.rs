@@ -38,6 +38,21 @@ macro_rules! engine_runners {
             Box::new(move || run.call(&mut store, arg).expect(concat!($name, " runs the kernel")))
         }
 
+        /// Calls the kernel export `run(arg)` of a module that uses exception handling,
+        /// once per operation, with the proposal switched on.
+        pub fn exceptions_kernel(wasm: &[u8], arg: i32) -> Op {
+            let mut config = ::$krate::Config::new();
+            config.wasm_exceptions(true);
+            let engine = Engine::new(&config).expect(concat!($name, " accepts the config"));
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the kernel"));
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let run = instance
+                .get_typed_func::<i32, i64>(&mut store, "run")
+                .expect(concat!($name, " finds the kernel"));
+            Box::new(move || run.call(&mut store, arg).expect(concat!($name, " runs the kernel")))
+        }
+
         /// Calls the trivial export `inc` `calls` times from the host, chaining the results.
         pub fn host_calls(wasm: &[u8], calls: u32) -> Op {
             let engine = Engine::default();

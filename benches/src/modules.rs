@@ -95,3 +95,75 @@ fn push_function(wat: &mut String, index: usize) {
     )
     .expect("writing to a String cannot fail");
 }
+
+/// How many throws (or calls) one operation of the exception rows makes.
+pub const EXCEPTION_ITERATIONS: i32 = 10_000;
+
+/// A C++-style exception kernel: `run(n)` calls, `n` times, a chain of ten functions
+/// inside a `try_table`; the innermost throws `$e` with its argument, which the
+/// `try_table` ten frames up catches and adds to the sum.
+pub const THROW_TEN_FRAMES_WAT: &str = r#"
+(module
+  (tag $e (param i32))
+  (func $thrower (param i32) (result i32)
+    (throw $e (local.get 0)))
+  (func $f (param $depth i32) (param $x i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $depth))
+      (then (call $thrower (local.get $x)))
+      (else (i32.add (call $f (i32.sub (local.get $depth) (i32.const 1)) (local.get $x))
+                     (i32.const 1)))))
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $sum i64)
+    (loop $next
+      (block $caught (result i32)
+        (try_table (catch $e $caught)
+          (drop (call $f (i32.const 9) (local.get $i))))
+        (i32.const 0))
+      (local.set $sum (i64.add (local.get $sum) (i64.extend_i32_u)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum)))
+"#;
+
+/// The same chain of ten calls, returning normally, inside a `try_table` (`run`) or
+/// not (`run` of [`CALLS_WITHOUT_TRY_WAT`]): the two rows show what a `try_table` that
+/// never throws costs.
+pub const CALLS_IN_TRY_WAT: &str = r#"
+(module
+  (tag $e (param i32))
+  (func $f (param $depth i32) (param $x i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $depth))
+      (then (local.get $x))
+      (else (i32.add (call $f (i32.sub (local.get $depth) (i32.const 1)) (local.get $x))
+                     (i32.const 1)))))
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $sum i64)
+    (loop $next
+      (block $caught (result i32)
+        (try_table (catch $e $caught)
+          (local.set $sum (i64.add (local.get $sum)
+            (i64.extend_i32_u (call $f (i32.const 9) (local.get $i))))))
+        (i32.const 0))
+      (drop)
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum)))
+"#;
+
+/// [`CALLS_IN_TRY_WAT`] without the `try_table`.
+pub const CALLS_WITHOUT_TRY_WAT: &str = r#"
+(module
+  (func $f (param $depth i32) (param $x i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $depth))
+      (then (local.get $x))
+      (else (i32.add (call $f (i32.sub (local.get $depth) (i32.const 1)) (local.get $x))
+                     (i32.const 1)))))
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $sum i64)
+    (loop $next
+      (local.set $sum (i64.add (local.get $sum)
+        (i64.extend_i32_u (call $f (i32.const 9) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum)))
+"#;

@@ -45,6 +45,24 @@ const THROWER: &str = r#"(module
     (block $h
       (try_table (catch $empty $h) (call $rethrowing (local.get 0))))
     (global.get $seen))
+  ;; Throws and catches `n` exceptions, none of which anything keeps.
+  (func (export "throw-catch-loop") (param $n i32)
+    (loop $next
+      (block $h (result i32 f64)
+        (try_table (catch $pair $h) (throw $pair (local.get $n) (f64.const 0)))
+        (return))
+      (drop)
+      (drop)
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $next (local.get $n))))
+  ;; Keeps one exception in a global, and throws it again later.
+  (global $kept (mut exnref) (ref.null exn))
+  (func (export "keep") (param i32)
+    (block $h (result exnref)
+      (try_table (catch_all_ref $h) (throw $pair (local.get 0) (f64.const 3)))
+      (return))
+    (global.set $kept))
+  (func (export "throw-kept") (throw_ref (global.get $kept)))
   ;; A trap passes through catch_all.
   (func (export "trap-in-try") (result i32)
     (block $h
@@ -86,6 +104,36 @@ fn exceptions_unwind_through_frames_and_rethrow() {
     assert_eq!(chain.call(&mut store, 100).unwrap(), 100);
     // Deep enough that a handler found in the wrong frame would corrupt the stack.
     assert_eq!(chain.call(&mut store, 5_000).unwrap(), 5_100);
+}
+
+#[test]
+fn exceptions_nothing_refers_to_are_freed() {
+    let (mut store, instance) = instantiate(THROWER);
+    let throw = typed::<(i32, f64), ()>(&mut store, &instance, "throw-pair");
+    let held = throw.call(&mut store, (11, 0.0)).unwrap_err();
+    let held = held
+        .downcast_ref::<ThrownException>()
+        .unwrap()
+        .exception()
+        .clone();
+    let keep = typed::<i32, ()>(&mut store, &instance, "keep");
+    keep.call(&mut store, 22).unwrap();
+    let r#loop = typed::<i32, ()>(&mut store, &instance, "throw-catch-loop");
+    for _ in 0..100 {
+        r#loop.call(&mut store, 1_000).unwrap();
+    }
+    // 100,000 exceptions were thrown; only a bounded number is ever held.
+    assert!(
+        store.exception_count() <= 4_096,
+        "{} exceptions held",
+        store.exception_count()
+    );
+    // The one the host holds and the one in the global survived every collection.
+    assert_eq!(held.payload(&mut store).unwrap()[0].i32(), Some(11));
+    let throw_kept = typed::<(), ()>(&mut store, &instance, "throw-kept");
+    let kept = throw_kept.call(&mut store, ()).unwrap_err();
+    let kept = kept.downcast_ref::<ThrownException>().unwrap().exception();
+    assert_eq!(kept.payload(&mut store).unwrap()[0].i32(), Some(22));
 }
 
 #[test]

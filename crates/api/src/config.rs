@@ -73,6 +73,19 @@ impl Config {
         self
     }
 
+    /// Accepts (or rejects) modules that use exception handling (on by default).
+    pub fn wasm_exceptions(&mut self, enable: bool) -> &mut Self {
+        self.features.exceptions = enable;
+        self
+    }
+
+    /// Accepts (or rejects) modules that use typed function references (on by
+    /// default).
+    pub fn wasm_function_references(&mut self, enable: bool) -> &mut Self {
+        self.features.function_references = enable;
+        self
+    }
+
     /// Accepts (or rejects) modules that use tail calls (on by default).
     pub fn wasm_tail_call(&mut self, enable: bool) -> &mut Self {
         self.features.tail_call = enable;

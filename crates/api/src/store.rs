@@ -59,12 +59,27 @@ pub struct StoreOpaque {
     /// The `Func` made in this store for each shared host function body, by its address.
     host_funcs: HashMap<usize, Func>,
     fuel_enabled: bool,
+    /// How many calls into wasm of this store are running (nested through host
+    /// functions, on this thread or another); exceptions are collected only at zero.
+    pub(crate) wasm_depth: usize,
 }
 
 /// The value behind an `ExternRef`.
 pub(crate) struct ExternRefData(Box<dyn Any + Send + Sync>);
 
 impl<T: 'static> Store<T> {
+    /// How many wasm exceptions the store holds: thrown and not yet freed. Exceptions
+    /// nothing refers to (no global, table, other live exception or host handle) are
+    /// freed when enough have been thrown, before a later call into wasm.
+    pub fn exception_count(&self) -> usize {
+        self.inner
+            .opaque
+            .vm_store_context_ref()
+            .exceptions
+            .borrow()
+            .len()
+    }
+
     /// A new store for `engine`, holding `data`.
     pub fn new(engine: &Engine, data: T) -> Self {
         let vm_store_context = Box::<VMStoreContext>::default();
@@ -83,6 +98,7 @@ impl<T: 'static> Store<T> {
             instance_by_vmctx: HashMap::new(),
             host_funcs: HashMap::new(),
             fuel_enabled: engine.config().tunables.consume_fuel,
+            wasm_depth: 0,
         };
         Self {
             inner: Box::new(StoreInner {

@@ -94,7 +94,7 @@ impl Table {
             TableElement::ExternRef(raw) => {
                 Val::ExternRef(store.extern_ref_from_raw(raw).map(ExternRef))
             }
-            TableElement::ExnRef(raw) => Val::ExnRef(crate::tag::ExnRef::from_raw(store.id(), raw)),
+            TableElement::ExnRef(raw) => Val::ExnRef(crate::tag::ExnRef::from_raw(store, raw)),
         })
     }
 

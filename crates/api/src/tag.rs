@@ -9,7 +9,7 @@ use environ::DefinedTagIndex;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreOpaque, Stored};
-use crate::types::{FuncType, ModuleTypes, ValType};
+use crate::types::{FuncType, HeapType, ModuleTypes, ValType};
 use crate::values::Val;
 
 /// The type of an exception tag: its payload is the signature's parameters (tags have
@@ -129,21 +129,42 @@ impl Tag {
     }
 }
 
-/// A reference to an exception wasm threw in one store. The store keeps every
-/// exception as long as it lives.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+/// A reference to an exception of one store. While any clone of it exists the store
+/// keeps the exception; the store frees exceptions nothing refers to any more.
+#[derive(Clone, Debug)]
 pub struct ExnRef {
     store: StoreId,
     raw: usize,
+    /// Keeps the exception alive through the store's collections.
+    _root: std::sync::Arc<()>,
 }
 
+impl PartialEq for ExnRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.store == other.store && self.raw == other.raw
+    }
+}
+
+impl Eq for ExnRef {}
+
 impl ExnRef {
-    pub(crate) fn from_raw(store: StoreId, raw: usize) -> Option<Self> {
-        (raw != 0).then_some(Self { store, raw })
+    /// The host handle of exception `raw` of `store`; `None` for null (or a handle the
+    /// store does not hold).
+    pub(crate) fn from_raw(store: &StoreOpaque, raw: usize) -> Option<Self> {
+        let root = store
+            .vm_store_context_ref()
+            .exceptions
+            .borrow_mut()
+            .host_root(raw)?;
+        Some(Self {
+            store: store.id(),
+            raw,
+            _root: root,
+        })
     }
 
     /// The handle, if the reference belongs to `store`.
-    pub(crate) fn raw_in(self, store: StoreId) -> Option<usize> {
+    pub(crate) fn raw_in(&self, store: StoreId) -> Option<usize> {
         (self.store == store).then_some(self.raw)
     }
 
@@ -172,23 +193,28 @@ impl ExnRef {
             .iter()
             .map(|value| value.to_raw(store))
             .collect::<Result<Box<[_]>>>()?;
+        let refs = payload
+            .iter()
+            .zip(ty.payload())
+            .filter(|(_, ty)| matches!(ty, ValType::Ref(r) if r.heap_type().top() == HeapType::Exn))
+            .map(|(value, _)| value.get_reference())
+            .filter(|&raw| raw != 0)
+            .collect();
         let object = vm::ExceptionObject {
             tag: tag.vm_tag(store),
             payload,
+            refs,
         };
         let raw = store
             .vm_store_context_ref()
             .exceptions
             .borrow_mut()
             .push(object);
-        Ok(Self {
-            store: store.id(),
-            raw,
-        })
+        Self::from_raw(store, raw).ok_or_else(|| Error::msg("the new exception vanished"))
     }
 
     /// The handle compiled code uses, after checking the store.
-    pub(crate) fn to_raw(self, store: &StoreOpaque) -> Result<usize> {
+    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<usize> {
         if self.store == store.id() {
             Ok(self.raw)
         } else {
@@ -236,7 +262,7 @@ impl ExnRef {
 
 /// The error a call into wasm returns when an exception escaped every handler. It
 /// holds the exception, whose tag and payload [`ExnRef`] reads.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThrownException {
     exn: ExnRef,
 }
@@ -248,8 +274,8 @@ impl ThrownException {
     }
 
     /// The exception.
-    pub fn exception(&self) -> ExnRef {
-        self.exn
+    pub fn exception(&self) -> &ExnRef {
+        &self.exn
     }
 }
 
@@ -266,6 +292,46 @@ impl StoreOpaque {
         Tag(self.tags.push(self.id(), data))
     }
 
+    /// Frees the exceptions nothing refers to, if enough were thrown since the last
+    /// collection. Only while no wasm of this store runs (see `vm::ExceptionHeap`).
+    pub(crate) fn collect_exceptions_if_due(&mut self) {
+        if !self
+            .vm_store_context_ref()
+            .exceptions
+            .borrow()
+            .wants_collection()
+        {
+            return;
+        }
+        let mut roots = Vec::new();
+        for data in self.instances.iter() {
+            let env = data.module.env();
+            let instance = data.instance();
+            for (defined, _) in env.global_inits.iter() {
+                let global = env.global_index(defined);
+                if is_exn(env.globals[global].content) {
+                    roots.push(instance.global_value(global).get_reference());
+                }
+            }
+            for defined in (0..env.num_defined_tables())
+                .map(|i| environ::DefinedTableIndex::from_u32(i as u32))
+            {
+                let table = instance.defined_table(defined);
+                if table.ty().element.family() != environ::RefFamily::Exn {
+                    continue;
+                }
+                roots.extend((0..table.size() as u64).filter_map(|i| match table.get(i) {
+                    Some(vm::TableElement::ExnRef(raw)) => Some(raw),
+                    _ => None,
+                }));
+            }
+        }
+        self.vm_store_context_ref()
+            .exceptions
+            .borrow_mut()
+            .collect(roots);
+    }
+
     /// A copy of the exception with handle `raw`.
     fn exception(&self, raw: usize) -> Result<vm::ExceptionObject> {
         self.vm_store_context_ref()
@@ -275,4 +341,9 @@ impl StoreOpaque {
             .cloned()
             .ok_or_else(|| Error::msg(format!("no exception with handle {raw}")))
     }
+}
+
+/// Whether a value type is an exception reference.
+fn is_exn(ty: environ::WasmValType) -> bool {
+    matches!(ty, environ::WasmValType::Ref(r) if r.family() == environ::RefFamily::Exn)
 }

@@ -167,7 +167,7 @@ impl Val {
                         .extern_ref_from_raw(raw.get_reference())
                         .map(ExternRef),
                 ),
-                HeapType::Exn => Self::ExnRef(ExnRef::from_raw(store.id(), raw.get_reference())),
+                HeapType::Exn => Self::ExnRef(ExnRef::from_raw(store, raw.get_reference())),
                 _ => Self::FuncRef(
                     NonNull::new(raw.get_reference() as *mut VMFuncRef)
                         .map(|p| store.func_for_ref(p)),

@@ -4,6 +4,7 @@
 
 mod compile;
 mod differential;
+mod exceptions;
 mod instantiate;
 mod memory_accesses;
 mod validate;
@@ -14,6 +15,7 @@ use crate::engines::{Fuel, TarnConfig};
 
 pub use self::compile::{compile, compile_twice};
 pub use self::differential::{compare, differential};
+pub use self::exceptions::exceptions;
 pub use self::instantiate::{instantiate, run_module};
 pub use self::memory_accesses::memory_accesses;
 pub use self::validate::{check, validate};
@@ -32,12 +34,13 @@ pub enum Verdict {
 pub type Oracle = fn(&[u8]) -> Verdict;
 
 /// Every oracle with its name, in the order the smoke test and CONTRIBUTING.md list them.
-pub const ALL: [(&str, Oracle); 5] = [
+pub const ALL: [(&str, Oracle); 6] = [
     ("validate", validate),
     ("compile", compile),
     ("instantiate", instantiate),
     ("differential", differential),
     ("memory_accesses", memory_accesses),
+    ("exceptions", exceptions),
 ];
 
 /// The module the oracle called `oracle` builds from the fuzzer's bytes `data`, as a
@@ -54,6 +57,7 @@ pub fn generated_module(oracle: &str, data: &[u8]) -> Option<Vec<u8>> {
         "instantiate" => instantiate::module(u),
         "differential" => differential::module(u),
         "memory_accesses" => memory_accesses::module(u),
+        "exceptions" => exceptions::module(u),
         _ => return None,
     }
     .ok()

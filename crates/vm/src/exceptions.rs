@@ -16,45 +16,152 @@
 //! register, so nothing else needs restoring. When the chain reaches the frame that
 //! entered wasm, the exception escapes to the host as the activation's unwind reason.
 
+use std::sync::{Arc, Weak};
+
 use crate::ValRaw;
 use crate::vmcontext::VMTag;
 
 /// A thrown exception: its tag and the tag's parameters as values.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ExceptionObject {
     /// The tag the exception was thrown with.
     pub tag: VMTag,
     /// The payload, in the tag's parameter order.
     pub payload: Box<[ValRaw]>,
+    /// The non-null `exnref`s in the payload, which keep those exceptions alive.
+    pub refs: Box<[usize]>,
 }
 
-/// The exceptions of one store. They live as long as the store: exception references
-/// can be kept in globals and tables, which Tarn does not trace.
-#[derive(Debug, Default)]
+/// One slot of the heap.
+#[derive(Debug)]
+struct Slot {
+    object: ExceptionObject,
+    /// Set while the host holds a handle to the exception: the strong side lives in
+    /// those handles.
+    host_root: Option<Weak<()>>,
+}
+
+/// The smallest number of live exceptions at which a collection runs.
+const MIN_COLLECTION_THRESHOLD: usize = 1024;
+
+/// The exceptions of one store.
+///
+/// Exceptions are freed by a mark-and-sweep collection the API runs before it enters
+/// wasm, when no wasm of the store is running (so no exception is held in a register or
+/// a wasm frame) and the heap has doubled since the last collection. The roots are the
+/// `exnref` globals and tables of the store's instances, handles the host holds (see
+/// [`ExceptionHeap::host_root`]), and, transitively, the `exnref`s in live exceptions'
+/// payloads. A freed slot is reused, so a program that throws and catches in a loop
+/// runs in bounded memory.
+#[derive(Debug)]
 pub struct ExceptionHeap {
-    objects: Vec<ExceptionObject>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    live: usize,
+    collect_at: usize,
+}
+
+impl Default for ExceptionHeap {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            collect_at: MIN_COLLECTION_THRESHOLD,
+        }
+    }
 }
 
 impl ExceptionHeap {
     /// Stores an exception and returns its `exnref` handle (never zero).
     pub fn push(&mut self, object: ExceptionObject) -> usize {
-        self.objects.push(object);
-        self.objects.len()
+        let slot = Some(Slot {
+            object,
+            host_root: None,
+        });
+        self.live += 1;
+        match self.free.pop() {
+            Some(index) => {
+                self.slots[index] = slot;
+                index + 1
+            }
+            None => {
+                self.slots.push(slot);
+                self.slots.len()
+            }
+        }
     }
 
     /// The exception with handle `raw`, if there is one.
     pub fn get(&self, raw: usize) -> Option<&ExceptionObject> {
-        self.objects.get(raw.checked_sub(1)?)
+        let slot = self.slots.get(raw.checked_sub(1)?)?.as_ref()?;
+        Some(&slot.object)
+    }
+
+    /// A token that keeps exception `raw` alive for as long as a clone of it exists: what
+    /// a host handle holds. `None` if there is no such exception.
+    pub fn host_root(&mut self, raw: usize) -> Option<Arc<()>> {
+        let slot = self.slots.get_mut(raw.checked_sub(1)?)?.as_mut()?;
+        if let Some(root) = slot.host_root.as_ref().and_then(Weak::upgrade) {
+            return Some(root);
+        }
+        let root = Arc::new(());
+        slot.host_root = Some(Arc::downgrade(&root));
+        Some(root)
     }
 
     /// How many exceptions the store holds.
     pub fn len(&self) -> usize {
-        self.objects.len()
+        self.live
     }
 
     /// Whether the store holds no exception.
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
+        self.live == 0
+    }
+
+    /// Whether enough exceptions were thrown since the last collection to run one.
+    pub fn wants_collection(&self) -> bool {
+        self.live >= self.collect_at
+    }
+
+    /// Frees every exception not reachable from `roots` (handles; zeros and unknown
+    /// handles are ignored) or from a host handle.
+    ///
+    /// Only call it when no wasm of the store is running: exceptions held in wasm
+    /// frames are not roots.
+    pub fn collect(&mut self, roots: impl IntoIterator<Item = usize>) {
+        let mut marked = vec![false; self.slots.len()];
+        let host_roots = self.slots.iter().enumerate().filter_map(|(index, slot)| {
+            let rooted = slot
+                .as_ref()?
+                .host_root
+                .as_ref()
+                .is_some_and(|root| root.strong_count() > 0);
+            rooted.then_some(index + 1)
+        });
+        let mut pending: Vec<usize> = host_roots.collect();
+        pending.extend(roots);
+        while let Some(raw) = pending.pop() {
+            let Some(index) = raw.checked_sub(1) else {
+                continue;
+            };
+            let Some(Some(slot)) = self.slots.get(index) else {
+                continue;
+            };
+            if core::mem::replace(&mut marked[index], true) {
+                continue;
+            }
+            pending.extend(slot.object.refs.iter().copied());
+        }
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            if slot.is_some() && !marked[index] {
+                *slot = None;
+                self.free.push(index);
+                self.live -= 1;
+            }
+        }
+        self.collect_at = (self.live * 2).max(MIN_COLLECTION_THRESHOLD);
     }
 }
 

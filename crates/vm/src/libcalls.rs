@@ -267,22 +267,33 @@ extern "C" fn raise(_vmctx: *mut VMContext) {
     unsafe { traphandlers::raise() }
 }
 
-/// The payload length of a tag of the calling instance.
-fn tag_arity(instance: &Instance, tag: TagIndex) -> usize {
+/// The parameter types of a tag of the calling instance.
+fn tag_params(instance: &Instance, tag: TagIndex) -> &[environ::WasmValType] {
     let module = instance.module();
-    module.types[module.tags[tag]].params.len()
+    &module.types[module.tags[tag]].params
 }
 
 extern "C" fn exception_new(vmctx: *mut VMContext, tag: u32, payload: usize) -> usize {
     with_caller(vmctx, |instance| {
         let tag = TagIndex::from_u32(tag);
-        let len = tag_arity(&instance, tag);
-        // SAFETY: compiled code stored the tag's `len` parameters as `ValRaw` slots at
+        let params = tag_params(&instance, tag);
+        // SAFETY: compiled code stored the tag's parameters as `ValRaw` slots at
         // `payload` (a stack slot of its frame, live during this call).
-        let payload = unsafe { core::slice::from_raw_parts(payload as *const ValRaw, len) };
+        let payload =
+            unsafe { core::slice::from_raw_parts(payload as *const ValRaw, params.len()) };
+        let refs = params
+            .iter()
+            .zip(payload)
+            .filter(|(ty, _)| {
+                matches!(ty, environ::WasmValType::Ref(r) if r.family() == environ::RefFamily::Exn)
+            })
+            .map(|(_, value)| value.get_reference())
+            .filter(|&raw| raw != 0)
+            .collect();
         let object = ExceptionObject {
             tag: instance.tag(tag),
             payload: payload.into(),
+            refs,
         };
         // SAFETY: the store context outlives its instances, and only this builtin uses
         // it while compiled code waits for it.

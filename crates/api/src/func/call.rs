@@ -66,6 +66,9 @@ pub(crate) fn invoke<T: 'static>(
     func_ref: NonNull<VMFuncRef>,
     values: &mut [ValRaw],
 ) -> Result<()> {
+    if store.opaque().wasm_depth == 0 {
+        store.opaque_mut().collect_exceptions_if_due();
+    }
     let context = store.opaque().vm_store_context();
     let max_wasm_stack = store.opaque().engine().config().max_wasm_stack;
     // SAFETY: `func_ref` was checked to belong to this store, whose instances and host
@@ -84,6 +87,7 @@ pub(crate) fn invoke<T: 'static>(
     // used again until `catch_traps` returns, so neither is a write through a pointer
     // that a later borrow invalidated.
     let id = store.opaque().id();
+    store.opaque_mut().wasm_depth += 1;
     let store_ptr: *mut StoreInner<T> = store;
     let hooks: *mut dyn vm::StoreHooks = store_ptr;
     let _current = CurrentStore::enter(CurrentStorePtr {
@@ -94,6 +98,7 @@ pub(crate) fn invoke<T: 'static>(
     // the store while it runs (above); the callee's vmctx is alive and the buffer is
     // long enough for its signature, which the callers checked.
     let result = unsafe { vm::catch_traps(context, NonNull::new(hooks), max_wasm_stack, call) };
+    store.opaque_mut().wasm_depth -= 1;
     result.map_err(|trap| trap_to_error(store.opaque(), trap))
 }
 
@@ -108,7 +113,7 @@ pub(crate) fn trap_to_error(store: &StoreOpaque, trap: vm::Trap) -> Error {
     match trap.into_reason() {
         vm::TrapReason::Wasm(code) => Error::new(Trap::new(code, frames)),
         vm::TrapReason::Host(error) => error,
-        vm::TrapReason::Exception(raw) => match crate::tag::ExnRef::from_raw(store.id(), raw) {
+        vm::TrapReason::Exception(raw) => match crate::tag::ExnRef::from_raw(store, raw) {
             Some(exn) => Error::new(crate::tag::ThrownException::new(exn)),
             None => Error::msg("an exception escaped without a reference"),
         },

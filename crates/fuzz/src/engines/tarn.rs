@@ -216,6 +216,9 @@ impl TarnInstance {
 ///
 /// If the error is not a trap.
 pub fn outcome_of_error(error: &tarn::Error) -> CallOutcome {
+    if error.is::<tarn::ThrownException>() {
+        return CallOutcome::Trapped(TrapKind::Other("uncaught exception"));
+    }
     let trap = error
         .downcast_ref::<tarn::Trap>()
         .unwrap_or_else(|| panic!("a call failed without trapping: {error}"));

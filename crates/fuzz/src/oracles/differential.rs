@@ -5,7 +5,7 @@
 use arbitrary::Unstructured;
 
 use crate::engines::{Fuel, TarnConfig, TarnInstance, WasmiInstance, reference, tarn};
-use crate::generators::{self, FUZZ_FEATURES};
+use crate::generators::{self, DIFFERENTIAL_FEATURES};
 use crate::values::{CallOutcome, ExportKind, Limit};
 
 use super::Verdict;
@@ -39,7 +39,7 @@ pub fn differential(data: &[u8]) -> Verdict {
 
 /// The module [`differential`] generates from the front of `u`.
 pub(super) fn module(u: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>> {
-    let config = generators::module_config(u, FUZZ_FEATURES)?;
+    let config = generators::module_config(u, DIFFERENTIAL_FEATURES)?;
     generators::terminating_module(u, config)
 }
 

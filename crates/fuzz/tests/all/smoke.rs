@@ -116,6 +116,11 @@ fn memory_accesses_trap_exactly_when_out_of_bounds() {
 }
 
 #[test]
+fn exceptions_cross_host_and_wasm_frames_consistently() {
+    assert_mostly_checked("exceptions", oracles::exceptions);
+}
+
+#[test]
 fn every_oracle_is_run_by_this_file() {
     let names: Vec<&str> = oracles::ALL.iter().map(|(name, _)| *name).collect();
     assert_eq!(
@@ -125,7 +130,8 @@ fn every_oracle_is_run_by_this_file() {
             "compile",
             "instantiate",
             "differential",
-            "memory_accesses"
+            "memory_accesses",
+            "exceptions"
         ]
     );
 }
