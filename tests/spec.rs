@@ -8,6 +8,9 @@
 //!   tier by tier as its `tiers/tierNN-*.txt` lists say, with the default configuration
 //!   (every 3.0 proposal Tarn implements on). Tier 1's twins in `main/` are byte-identical
 //!   to the V2 files and are not run twice; tier 8 (threads) is not part of Wasm 3.0;
+//! - of the optional tier 12, the legacy exception-handling files (`main/legacy/`), with
+//!   the default configuration (legacy exceptions on); the rest of tier 12 is proposals
+//!   beyond Wasm 3.0 that Tarn does not implement and is not run;
 //! - `tests/misc/`, one regression script per bug found in Tarn, with the default
 //!   configuration.
 //!
@@ -117,6 +120,9 @@ fn shared_testsuite() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testsuite")
 }
 
+/// The optional tier whose legacy exception-handling files (`main/legacy/`) are run.
+const LEGACY_TIER: &str = "tier12-beyond-3.0";
+
 /// The files a tier list names (one path per line, `#` comments).
 fn tier_files(tier: &str) -> Vec<String> {
     let list = shared_testsuite().join(format!("tiers/{tier}.txt"));
@@ -179,6 +185,21 @@ fn runs() -> Vec<Run> {
                 config: tarn::Config::new(),
             });
         }
+    }
+    // Tier 12 is optional and mostly proposals beyond Wasm 3.0 that Tarn does not
+    // implement; its legacy exception-handling files are run, the rest are not.
+    for path in tier_files(LEGACY_TIER) {
+        if !path.starts_with("main/legacy/") {
+            continue;
+        }
+        let source = std::fs::read_to_string(root.join(&path))
+            .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        runs.push(Run {
+            label: path,
+            tier: "tier12-legacy-exceptions".to_owned(),
+            source,
+            config: tarn::Config::new(),
+        });
     }
     let misc = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/misc");
     let mut scripts: Vec<PathBuf> = std::fs::read_dir(&misc)

@@ -244,6 +244,65 @@ fn an_exception_passes_through_a_host_function_that_returns_it() {
     assert_eq!(run.call(&mut store, 77).unwrap(), 77);
 }
 
+/// Legacy exception handling, in the flat syntax: a `try` that catches an exception a
+/// `try_table` module throws, `rethrow` from a `catch_all`, and `delegate` to the caller.
+const LEGACY: &str = r#"(module
+  (tag $pair (import "thrower" "pair") (param i32 f64))
+  (func $throw (import "thrower" "throw-pair") (param i32 f64))
+  (func (export "catch") (param i32) (result i32)
+    try (result i32)
+      (call $throw (local.get 0) (f64.const 1))
+      (i32.const -1)
+    catch $pair
+      drop
+    catch_all
+      (i32.const -2)
+    end)
+  (func (export "rethrow") (param i32) (result i32)
+    try (result i32)
+      try
+        (call $throw (local.get 0) (f64.const 2))
+      catch_all
+        rethrow 0
+      end
+      (i32.const -1)
+    catch $pair
+      drop
+      (i32.const 1)
+      i32.add
+    end)
+  (func (export "delegate") (param i32)
+    try
+      (call $throw (local.get 0) (f64.const 3))
+    delegate 0))"#;
+
+#[test]
+fn legacy_try_catch_rethrow_and_delegate() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let thrower = Instance::new(&mut store, &Module::new(&engine, THROWER).unwrap(), &[]).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker.instance(&mut store, "thrower", thrower).unwrap();
+    let instance = linker
+        .instantiate(&mut store, &Module::new(&engine, LEGACY).unwrap())
+        .unwrap();
+    let catch = typed::<i32, i32>(&mut store, &instance, "catch");
+    assert_eq!(catch.call(&mut store, 5).unwrap(), 5);
+    let rethrow = typed::<i32, i32>(&mut store, &instance, "rethrow");
+    assert_eq!(rethrow.call(&mut store, 5).unwrap(), 6);
+    let delegate = typed::<i32, ()>(&mut store, &instance, "delegate");
+    let error = delegate.call(&mut store, 8).unwrap_err();
+    let exn = error.downcast_ref::<ThrownException>().unwrap().exception();
+    assert_eq!(exn.payload(&mut store).unwrap()[1].f64(), Some(3.0));
+    let mut config = Config::new();
+    config.wasm_proposal("legacy-exceptions", false).unwrap();
+    let engine = Engine::new(&config).unwrap();
+    assert_error(
+        Module::new(&engine, LEGACY).map(|_| ()),
+        "legacy_exceptions feature required",
+    );
+}
+
 #[test]
 fn the_proposal_can_be_switched_off() {
     let mut config = Config::new();

@@ -97,6 +97,10 @@ proposals! {
     /// Exception handling (Wasm 3.0): tags, `throw`, `throw_ref`, `try_table` and
     /// `exnref`.
     exceptions = "exceptions", EXCEPTIONS, wasm1: false, wasm2: false, default: true;
+    /// Legacy exception handling (not part of any Wasm version, but what many C++
+    /// toolchains emit): `try`, `catch`, `catch_all`, `delegate` and `rethrow`.
+    legacy_exceptions = "legacy-exceptions", LEGACY_EXCEPTIONS,
+        wasm1: false, wasm2: false, default: true;
 }
 
 impl Default for Features {

@@ -23,9 +23,11 @@ pub struct Report {
 
 /// Parses and runs `source` (named `name` in messages) with an engine built from `config`.
 ///
-/// A script that cannot be parsed counts as one failure.
+/// A script that cannot be parsed counts as one failure. Legacy exception handling's
+/// folded `(try … (do …) …)` form is accepted (see `legacy_syntax`).
 pub fn run_script(name: &str, source: &str, config: &Config) -> Report {
     let mut report = Report::default();
+    let source = &*crate::legacy_syntax::unfold_legacy_try(source);
     let mut lexer = wast::lexer::Lexer::new(source);
     lexer.allow_confusing_unicode(true);
     let parsed = ParseBuffer::new_with_lexer(lexer).and_then(|buffer| {

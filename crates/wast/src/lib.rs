@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod context;
+mod legacy_syntax;
 mod spectest;
 mod values;
 

@@ -144,7 +144,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Jumps from the current position to the innermost frame's exit with its results.
-    fn fall_through_to_exit(&mut self) {
+    pub(crate) fn fall_through_to_exit(&mut self) {
         self.flush_fuel();
         let frame = self.control.last_mut().expect("open frame");
         frame.dest_reached = true;
@@ -164,6 +164,9 @@ impl FuncTranslator<'_, '_> {
         }
         let frame = self.control.pop().expect("validated end");
         let mut reached = frame.dest_reached;
+        if let FrameKind::LegacyTry { exnref, next_test } = frame.kind {
+            self.close_legacy_try(exnref, next_test);
+        }
         match frame.kind {
             FrameKind::If {
                 else_block,
@@ -183,6 +186,12 @@ impl FuncTranslator<'_, '_> {
             FrameKind::TryTable => self.close_try_table(),
             _ => {}
         }
+        self.finish_construct(frame, reached);
+    }
+
+    /// The common end of a construct whose frame is popped: seal its exit and continue
+    /// there if anything reaches it (returning, for the function body).
+    pub(crate) fn finish_construct(&mut self, frame: ControlFrame, reached: bool) {
         // Every branch to the exit comes from inside the construct.
         self.builder.seal_block(frame.dest);
         self.reachable = reached;

@@ -46,6 +46,11 @@ impl FuncTranslator<'_, '_> {
             O::TryTable { try_table } => self.op_try_table(try_table, offset)?,
             O::Throw { tag_index } => self.op_throw(TagIndex::from_u32(*tag_index)),
             O::ThrowRef => self.op_throw_ref(),
+            O::Try { blockty } => self.op_try(*blockty, offset)?,
+            O::Catch { tag_index } => self.op_catch(Some(TagIndex::from_u32(*tag_index))),
+            O::CatchAll => self.op_catch(None),
+            O::Delegate { relative_depth } => self.op_delegate(*relative_depth),
+            O::Rethrow { relative_depth } => self.op_rethrow(*relative_depth),
             // Calls.
             O::Call { function_index } => {
                 self.op_call(FuncIndex::from_u32(*function_index), CallKind::Normal)
@@ -255,10 +260,14 @@ impl FuncTranslator<'_, '_> {
             Operator::Block { .. }
             | Operator::Loop { .. }
             | Operator::If { .. }
-            | Operator::TryTable { .. } => {
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.enter_unreachable_construct();
             }
             Operator::Else => self.op_else(),
+            Operator::Catch { tag_index } => self.op_catch(Some(TagIndex::from_u32(*tag_index))),
+            Operator::CatchAll => self.op_catch(None),
+            Operator::Delegate { relative_depth } => self.op_delegate(*relative_depth),
             Operator::End => self.op_end(),
             _ => {}
         }
@@ -273,6 +282,10 @@ fn fuel_cost(op: &Operator<'_>) -> i64 {
         | Operator::Block { .. }
         | Operator::Loop { .. }
         | Operator::TryTable { .. }
+        | Operator::Try { .. }
+        | Operator::Catch { .. }
+        | Operator::CatchAll
+        | Operator::Delegate { .. }
         | Operator::End
         | Operator::Else => 0,
         _ => 1,

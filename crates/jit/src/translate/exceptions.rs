@@ -1,4 +1,5 @@
-//! Exception handling: `try_table`, `throw` and `throw_ref`.
+//! Exception handling: `try_table`, `throw` and `throw_ref`, and the legacy `try`,
+//! `catch`, `catch_all`, `delegate` and `rethrow` on the same machinery.
 //!
 //! Each open `try_table` is a handler scope with a dispatch block. Every ordinary call
 //! inside it becomes a `try_call` whose only exception edge (a catch-all) leads to that
@@ -13,7 +14,7 @@ use cranelift_codegen::ir::{
     self, Block, BlockArg, ExceptionTableData, ExceptionTableItem, InstBuilder, StackSlotData,
     StackSlotKind, Value,
 };
-use environ::wasmparser::{Catch, TryTable};
+use environ::wasmparser::{BlockType, Catch, TryTable};
 use environ::{BuiltinFunction, CompileError, TagIndex, TrapCode};
 
 use super::stack::{FrameKind, block_args};
@@ -31,14 +32,19 @@ struct Clause {
     target: Block,
 }
 
-/// An open `try_table`.
+/// An open `try_table`, or the body of a legacy `try`.
 #[derive(Clone, Debug)]
 pub(crate) struct HandlerScope {
     /// Takes the exception (`exnref`) as its one parameter.
     dispatch: Block,
+    /// The `try_table`'s clauses; empty for a legacy `try`, whose clauses follow its
+    /// body as code.
     clauses: Vec<Clause>,
     /// Whether anything can reach `dispatch`.
     used: bool,
+    /// The index of the construct's control frame: `delegate` finds the scope that
+    /// encloses its target label by it.
+    frame: usize,
 }
 
 impl FuncTranslator<'_, '_> {
@@ -67,6 +73,14 @@ impl FuncTranslator<'_, '_> {
                 }
             })
             .collect();
+        self.push_handler_scope(clauses);
+        self.op_block(try_table.ty, offset)?;
+        self.control.last_mut().expect("just pushed").kind = FrameKind::TryTable;
+        Ok(())
+    }
+
+    /// Opens a handler scope for the construct about to be pushed on the control stack.
+    fn push_handler_scope(&mut self, clauses: Vec<Clause>) {
         let dispatch = self.builder.create_block();
         self.builder.append_block_param(dispatch, self.env.ptr);
         self.builder.set_cold_block(dispatch);
@@ -74,10 +88,152 @@ impl FuncTranslator<'_, '_> {
             dispatch,
             clauses,
             used: false,
+            frame: self.control.len(),
         });
-        self.op_block(try_table.ty, offset)?;
-        self.control.last_mut().expect("just pushed").kind = FrameKind::TryTable;
+    }
+
+    /// Legacy `try`: a block whose calls and throws land in the `catch` clauses that
+    /// follow its body.
+    pub(crate) fn op_try(&mut self, ty: BlockType, offset: usize) -> Result<(), CompileError> {
+        self.push_handler_scope(Vec::new());
+        self.op_block(ty, offset)?;
+        self.control.last_mut().expect("just pushed").kind = FrameKind::LegacyTry {
+            exnref: None,
+            next_test: None,
+        };
         Ok(())
+    }
+
+    /// Legacy `catch $tag` (`Some`) or `catch_all` (`None`): ends the body or the previous
+    /// clause and starts this clause's code, with the payload on the stack for `catch`.
+    pub(crate) fn op_catch(&mut self, tag: Option<TagIndex>) {
+        if self.unreachable_depth > 0 {
+            return;
+        }
+        if self.reachable {
+            self.fall_through_to_exit();
+        }
+        let index = self.control.len() - 1;
+        let FrameKind::LegacyTry { exnref, next_test } = self.control[index].kind else {
+            unreachable!("validation pairs catch with try");
+        };
+        let exnref = match exnref {
+            // The first clause: the body is over, and so is its handler scope. (When
+            // nothing in the body can throw, the clauses are unreachable code.)
+            None => {
+                let scope = self.handlers.pop().expect("validated try");
+                self.builder.switch_to_block(scope.dispatch);
+                self.builder.seal_block(scope.dispatch);
+                self.builder.block_params(scope.dispatch)[0]
+            }
+            Some(exnref) => {
+                let test = next_test.expect("validation forbids clauses after catch_all");
+                self.builder.switch_to_block(test);
+                exnref
+            }
+        };
+        let base = self.control[index].base;
+        self.stack.truncate(base);
+        let next_test = match tag {
+            Some(tag) => {
+                let tag_value = self.index_const(tag.as_u32());
+                let matched = self
+                    .call_builtin(BuiltinFunction::ExceptionMatches, &[exnref, tag_value])
+                    .expect("ExceptionMatches returns a flag");
+                let hit = self.builder.create_block();
+                let next = self.builder.create_block();
+                self.builder.ins().brif(matched, hit, &[], next, &[]);
+                self.builder.seal_block(hit);
+                self.builder.seal_block(next);
+                self.builder.switch_to_block(hit);
+                let payload = self.load_payload(exnref, tag);
+                self.stack.extend(payload);
+                Some(next)
+            }
+            None => None,
+        };
+        self.control[index].kind = FrameKind::LegacyTry {
+            exnref: Some(exnref),
+            next_test,
+        };
+        self.reachable = true;
+    }
+
+    /// Closes a legacy `try` at its `end` (called after its frame is popped): an
+    /// exception no clause matched, or one thrown by a `try` without clauses, goes on to
+    /// the enclosing handlers.
+    pub(crate) fn close_legacy_try(&mut self, exnref: Option<Value>, next_test: Option<Block>) {
+        match exnref {
+            None => {
+                let scope = self.handlers.pop().expect("validated try");
+                if scope.used {
+                    self.builder.switch_to_block(scope.dispatch);
+                    self.builder.seal_block(scope.dispatch);
+                    let exnref = self.builder.block_params(scope.dispatch)[0];
+                    self.rethrow(exnref);
+                }
+            }
+            Some(exnref) => {
+                if let Some(test) = next_test {
+                    self.builder.switch_to_block(test);
+                    self.rethrow(exnref);
+                }
+            }
+        }
+    }
+
+    /// Legacy `delegate $l`: ends a `try` without clauses; what its body throws goes to
+    /// the handlers around label `$l` (counted outside the `try`), or to the caller when
+    /// that is the function's label.
+    pub(crate) fn op_delegate(&mut self, depth: u32) {
+        if self.unreachable_depth > 0 {
+            self.unreachable_depth -= 1;
+            return;
+        }
+        if self.reachable {
+            self.fall_through_to_exit();
+        }
+        let frame = self.control.pop().expect("validated delegate");
+        let scope = self.handlers.pop().expect("validated try");
+        if scope.used {
+            self.builder.switch_to_block(scope.dispatch);
+            self.builder.seal_block(scope.dispatch);
+            let exnref = self.builder.block_params(scope.dispatch)[0];
+            let target = self.control.len() - 1 - depth as usize;
+            let outer = self
+                .handlers
+                .iter_mut()
+                .rev()
+                .find(|scope| scope.frame <= target);
+            match outer {
+                Some(outer) => {
+                    outer.used = true;
+                    let dispatch = outer.dispatch;
+                    self.builder
+                        .ins()
+                        .jump(dispatch, &[BlockArg::Value(exnref)]);
+                }
+                None => self.throw_to_caller(exnref),
+            }
+        }
+        let reached = frame.dest_reached;
+        self.finish_construct(frame, reached);
+    }
+
+    /// Legacy `rethrow $l`: throws again the exception caught by the `catch` clause at
+    /// label `$l`.
+    pub(crate) fn op_rethrow(&mut self, depth: u32) {
+        self.flush_fuel();
+        let index = self.control.len() - 1 - depth as usize;
+        let FrameKind::LegacyTry {
+            exnref: Some(exnref),
+            ..
+        } = self.control[index].kind
+        else {
+            unreachable!("validation points rethrow at a catch clause");
+        };
+        self.rethrow(exnref);
+        self.reachable = false;
     }
 
     /// The dispatch block of the innermost handler scope, marked as used.
@@ -170,6 +326,11 @@ impl FuncTranslator<'_, '_> {
                 .jump(dispatch, &[BlockArg::Value(exnref)]);
             return;
         }
+        self.throw_to_caller(exnref);
+    }
+
+    /// Unwinds into the callers with `ThrowRef`. Ends the current block.
+    fn throw_to_caller(&mut self, exnref: Value) {
         let fp = self.builder.ins().get_frame_pointer(self.env.ptr);
         self.call_builtin(BuiltinFunction::ThrowRef, &[exnref, fp]);
         // `ThrowRef` never returns; the trap only terminates the block.

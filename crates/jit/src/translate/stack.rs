@@ -11,6 +11,16 @@ pub(crate) enum FrameKind {
     Block,
     /// A `try_table`: a block whose handler scope closes at its `end`.
     TryTable,
+    /// A legacy `try`: a block whose handler scope closes at its first `catch` (or its
+    /// `delegate` or `end`); in the catch clauses, `exnref` is the caught exception and
+    /// `next_test` the block that tests the next clause.
+    LegacyTry {
+        /// The caught exception, once the catch clauses have begun.
+        exnref: Option<cranelift_codegen::ir::Value>,
+        /// Where control goes when the current `catch` clause's tag did not match;
+        /// `None` after `catch_all`.
+        next_test: Option<Block>,
+    },
     /// A `loop`: branches go back to `header` with the loop's parameters.
     Loop {
         /// The loop header.
