@@ -136,6 +136,47 @@ fn exceptions_nothing_refers_to_are_freed() {
     assert_eq!(kept.payload(&mut store).unwrap()[0].i32(), Some(22));
 }
 
+/// A callee with twenty `i64` parameters takes most of them on the stack; when it throws,
+/// the handler must find the caller's stack exactly as the `try_call` left it, so the
+/// loop around it keeps its state and later calls still work.
+const STACK_ARGS: &str = r#"(module
+  (tag $e (param i64))
+  (func $takes (param PARAMS) (result i64)
+    (if (i64.eq (local.get 19) (i64.const 7))
+      (then (throw $e (i64.add (local.get 0) (local.get 19)))))
+    (i64.add (local.get 0) (local.get 19)))
+  (func (export "run") (param $n i64) (result i64)
+    (local $i i64) (local $sum i64)
+    (loop $next
+      (block $h (result i64)
+        (local.set $sum (i64.add (local.get $sum)
+          (try_table (result i64) (catch $e $h)
+            (call $takes (local.get $i) (i64.const 1) (i64.const 2) (i64.const 3)
+              (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8)
+              (i64.const 9) (i64.const 10) (i64.const 11) (i64.const 12) (i64.const 13)
+              (i64.const 14) (i64.const 15) (i64.const 16) (i64.const 17) (i64.const 18)
+              (i64.rem_u (local.get $i) (i64.const 8))))))
+        (i64.const 0))
+      (local.set $sum (i64.add (local.get $sum)))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $next (i64.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum)))"#;
+
+#[test]
+fn handlers_restore_the_stack_of_calls_with_stack_arguments() {
+    let wat = STACK_ARGS.replace(
+        "PARAMS",
+        "i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64",
+    );
+    let (mut store, instance) = instantiate(&wat);
+    let run = typed::<i64, i64>(&mut store, &instance, "run");
+    // Every iteration adds i + i % 8, whether returned or thrown.
+    let expected: i64 = (0..1_000).map(|i| i + i % 8).sum();
+    for _ in 0..3 {
+        assert_eq!(run.call(&mut store, 1_000).unwrap(), expected);
+    }
+}
+
 #[test]
 fn traps_are_not_exceptions() {
     let (mut store, instance) = instantiate(THROWER);

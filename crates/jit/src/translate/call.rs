@@ -73,12 +73,7 @@ impl FuncTranslator<'_, '_> {
             .ins()
             .trapz(func_ref, user_trap(TrapCode::UninitializedElement));
         self.check_signature(func_ref, ty_index);
-        let o = &self.env.offsets;
-        let (code_field, vmctx_field) = (o.vm_func_ref_wasm_call(), o.vm_func_ref_vmctx());
-        let code = self.env.load_ptr(&mut self.builder, func_ref, code_field);
-        let vmctx = self.env.load_ptr(&mut self.builder, func_ref, vmctx_field);
-        let sig = self.builder.import_signature(self.env.wasm_signature(ty));
-        self.emit_call(Callee::Indirect { sig, code, vmctx }, &args, kind);
+        self.call_through_func_ref(func_ref, ty_index, &args, kind);
     }
 
     /// `call_ref` and `return_call_ref`: validation proved the reference's type, so the
@@ -91,12 +86,24 @@ impl FuncTranslator<'_, '_> {
         self.builder
             .ins()
             .trapz(func_ref, user_trap(TrapCode::NullFunctionReference));
+        self.call_through_func_ref(func_ref, ty_index, &args, kind);
+    }
+
+    /// Calls the function a checked, non-null `VMFuncRef` describes.
+    fn call_through_func_ref(
+        &mut self,
+        func_ref: Value,
+        ty: TypeIndex,
+        args: &[Value],
+        kind: CallKind,
+    ) {
         let o = &self.env.offsets;
         let (code_field, vmctx_field) = (o.vm_func_ref_wasm_call(), o.vm_func_ref_vmctx());
         let code = self.env.load_ptr(&mut self.builder, func_ref, code_field);
         let vmctx = self.env.load_ptr(&mut self.builder, func_ref, vmctx_field);
+        let ty = &self.env.module.types[ty];
         let sig = self.builder.import_signature(self.env.wasm_signature(ty));
-        self.emit_call(Callee::Indirect { sig, code, vmctx }, &args, kind);
+        self.emit_call(Callee::Indirect { sig, code, vmctx }, args, kind);
     }
 
     /// Emits the call with `(callee_vmctx, caller_vmctx, args...)`. A normal call pushes

@@ -136,16 +136,7 @@ impl FuncTranslator<'_, '_> {
         self.stack.truncate(base);
         let next_test = match tag {
             Some(tag) => {
-                let tag_value = self.index_const(tag.as_u32());
-                let matched = self
-                    .call_builtin(BuiltinFunction::ExceptionMatches, &[exnref, tag_value])
-                    .expect("ExceptionMatches returns a flag");
-                let hit = self.builder.create_block();
-                let next = self.builder.create_block();
-                self.builder.ins().brif(matched, hit, &[], next, &[]);
-                self.builder.seal_block(hit);
-                self.builder.seal_block(next);
-                self.builder.switch_to_block(hit);
+                let next = self.test_tag(exnref, tag);
                 let payload = self.load_payload(exnref, tag);
                 self.stack.extend(payload);
                 Some(next)
@@ -256,16 +247,7 @@ impl FuncTranslator<'_, '_> {
         for clause in &scope.clauses {
             let mut args = Vec::new();
             if let Some(tag) = clause.tag {
-                let tag_value = self.index_const(tag.as_u32());
-                let matched = self
-                    .call_builtin(BuiltinFunction::ExceptionMatches, &[exnref, tag_value])
-                    .expect("ExceptionMatches returns a flag");
-                let hit = self.builder.create_block();
-                let next = self.builder.create_block();
-                self.builder.ins().brif(matched, hit, &[], next, &[]);
-                self.builder.seal_block(hit);
-                self.builder.seal_block(next);
-                self.builder.switch_to_block(hit);
+                let next = self.test_tag(exnref, tag);
                 args = self.load_payload(exnref, tag);
                 if clause.with_ref {
                     args.push(exnref);
@@ -375,6 +357,22 @@ impl FuncTranslator<'_, '_> {
         self.builder.seal_block(cont);
         self.builder.switch_to_block(cont);
         self.builder.block_params(cont).to_vec()
+    }
+
+    /// Branches on whether the exception is of `tag`: continues in the matching case and
+    /// returns the block of the other.
+    fn test_tag(&mut self, exnref: Value, tag: TagIndex) -> Block {
+        let tag_value = self.index_const(tag.as_u32());
+        let matched = self
+            .call_builtin(BuiltinFunction::ExceptionMatches, &[exnref, tag_value])
+            .expect("ExceptionMatches returns a flag");
+        let hit = self.builder.create_block();
+        let next = self.builder.create_block();
+        self.builder.ins().brif(matched, hit, &[], next, &[]);
+        self.builder.seal_block(hit);
+        self.builder.seal_block(next);
+        self.builder.switch_to_block(hit);
+        next
     }
 
     fn tag_params(&self, tag: TagIndex) -> &[environ::WasmValType] {
