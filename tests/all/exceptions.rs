@@ -119,6 +119,9 @@ fn exceptions_nothing_refers_to_are_freed() {
     let keep = typed::<i32, ()>(&mut store, &instance, "keep");
     keep.call(&mut store, 22).unwrap();
     let r#loop = typed::<i32, ()>(&mut store, &instance, "throw-catch-loop");
+    // Inside one call, each caught exception is freed at once.
+    r#loop.call(&mut store, 100_000).unwrap();
+    assert!(store.exception_count() <= 2, "{}", store.exception_count());
     for _ in 0..100 {
         r#loop.call(&mut store, 1_000).unwrap();
     }
@@ -312,6 +315,17 @@ const LEGACY: &str = r#"(module
       (i32.const 1)
       i32.add
     end)
+  (func (export "catch-loop") (param $n i32)
+    loop $next
+      try
+        (call $throw (local.get $n) (f64.const 4))
+      catch $pair
+        drop
+        drop
+      end
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $next (local.get $n))
+    end)
   (func (export "delegate") (param i32)
     try
       (call $throw (local.get 0) (f64.const 3))
@@ -331,6 +345,15 @@ fn legacy_try_catch_rethrow_and_delegate() {
     assert_eq!(catch.call(&mut store, 5).unwrap(), 5);
     let rethrow = typed::<i32, i32>(&mut store, &instance, "rethrow");
     assert_eq!(rethrow.call(&mut store, 5).unwrap(), 6);
+    // Legacy catch clauses that end normally free what they caught, inside one call.
+    let before = store.exception_count();
+    let loop_legacy = typed::<i32, ()>(&mut store, &instance, "catch-loop");
+    loop_legacy.call(&mut store, 50_000).unwrap();
+    assert!(
+        store.exception_count() <= before + 2,
+        "{}",
+        store.exception_count()
+    );
     let delegate = typed::<i32, ()>(&mut store, &instance, "delegate");
     let error = delegate.call(&mut store, 8).unwrap_err();
     let exn = error.downcast_ref::<ThrownException>().unwrap().exception();

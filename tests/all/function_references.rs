@@ -144,3 +144,36 @@ fn the_proposal_can_be_switched_off() {
         "function references",
     );
 }
+
+/// Each type names the previous one twice: spelled out, type 60 would be a tree of 2^60
+/// nodes. Compiling, importing, comparing and printing must all stay linear.
+#[test]
+fn deeply_nested_concrete_types_stay_cheap() {
+    let mut types = String::from("  (type $t0 (func))\n");
+    for i in 1..=60 {
+        let p = i - 1;
+        types.push_str(&format!(
+            "  (type $t{i} (func (param (ref null $t{p}) (ref null $t{p}))))\n"
+        ));
+    }
+    let exporter = format!(
+        "(module\n{types}  (global (export \"g\") (ref null $t60) (ref.null $t60))\n  \
+         (func (export \"f\") (type $t60)))"
+    );
+    let importer = format!("(module\n{types}  (import \"m\" \"f\" (func (type $t60))))");
+    let engine = Engine::default();
+    let module = Module::new(&engine, &exporter).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let f = instance.get_func(&mut store, "f").unwrap();
+    // Another module's structurally equal type is the same type.
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "m", "f", f).unwrap();
+    let importer = Module::new(&engine, &importer).unwrap();
+    linker.instantiate(&mut store, &importer).unwrap();
+    let text = f.ty(&store).to_string();
+    assert!(text.len() < 500, "{text}");
+    assert!(text.contains("(func ...)"), "{text}");
+    let global = instance.get_global(&mut store, "g").unwrap();
+    assert!(global.ty(&store).content().to_string().len() < 500);
+}

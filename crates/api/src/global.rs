@@ -64,7 +64,7 @@ impl Global {
         let (instance, index) = self.owner(store);
         let owner = store.instances.expect(store.id(), instance.0, "instance");
         let env = owner.module.env();
-        GlobalType::from_wasm(&env.types, env.globals[env.global_index(index)])
+        GlobalType::from_wasm(owner.module.types(), env.globals[env.global_index(index)])
     }
 
     /// The current value.

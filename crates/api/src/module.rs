@@ -71,11 +71,12 @@ impl Module {
         let compiled = engine.compiler().compile_module(translation)?;
         let code = CodeMemory::publish(&compiled.text, Arc::new(compiled.info))?;
         let env = compiled.module;
-        let types: Box<[FuncType]> = env
-            .types
-            .keys()
-            .map(|index| FuncType::from_wasm(&env.types, index))
-            .collect();
+        let mut types: Vec<FuncType> = Vec::with_capacity(env.types.len());
+        for ty in env.types.values() {
+            let converted = FuncType::convert(ty, &types);
+            types.push(converted);
+        }
+        let types = types.into_boxed_slice();
         let type_ids = engine.signatures().register_all(types.iter());
         Ok(Self {
             inner: Arc::new(ModuleInner {
@@ -121,7 +122,7 @@ impl Module {
         env.imports.iter().map(move |import| ImportType {
             module: &import.module,
             name: &import.field,
-            ty: ExternType::from_wasm(env, &import.ty),
+            ty: ExternType::from_wasm(&self.inner.types, &import.ty),
         })
     }
 
@@ -130,7 +131,7 @@ impl Module {
         let env = &self.inner.env;
         env.exports.iter().map(move |export| ExportType {
             name: &export.name,
-            ty: ExternType::from_wasm(env, &env.entity_type(export.index)),
+            ty: ExternType::from_wasm(&self.inner.types, &env.entity_type(export.index)),
         })
     }
 
@@ -138,7 +139,10 @@ impl Module {
     pub fn get_export(&self, name: &str) -> Option<ExternType> {
         let env = &self.inner.env;
         let export = env.export(name)?;
-        Some(ExternType::from_wasm(env, &env.entity_type(export.index)))
+        Some(ExternType::from_wasm(
+            &self.inner.types,
+            &env.entity_type(export.index),
+        ))
     }
 
     /// The engine the module was compiled for.
@@ -154,6 +158,11 @@ impl Module {
         &self.inner.code
     }
 
+    /// The module's types as the API sees them, by `TypeIndex`.
+    pub(crate) fn types(&self) -> &[FuncType] {
+        &self.inner.types
+    }
+
     /// The signature of the module's type `index`.
     pub(crate) fn func_type(&self, index: environ::TypeIndex) -> &FuncType {
         &self.inner.types[index.as_u32() as usize]
@@ -165,7 +174,7 @@ impl Module {
 
     /// The type an import must have, in API terms.
     pub(crate) fn import_type(&self, ty: &EntityType) -> ExternType {
-        ExternType::from_wasm(&self.inner.env, ty)
+        ExternType::from_wasm(&self.inner.types, ty)
     }
 
     /// How many entities the module defines, for diagnostics.

@@ -67,7 +67,7 @@ impl Table {
         let table = owner.instance().defined_table(index);
         let mut ty = table.ty();
         ty.limits.minimum = table.size() as u64;
-        TableType::from_wasm(&owner.module.env().types, ty)
+        TableType::from_wasm(owner.module.types(), ty)
     }
 
     /// The number of elements.

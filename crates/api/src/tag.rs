@@ -105,7 +105,7 @@ impl Tag {
             .instances
             .expect(store.id(), data.instance.0, "instance");
         let env = owner.module.env();
-        TagType::from_wasm(&env.types, env.tags[env.tag_index(data.index)])
+        TagType::from_wasm(owner.module.types(), env.tags[env.tag_index(data.index)])
     }
 
     /// Whether `a` and `b` are the same tag.

@@ -5,6 +5,8 @@ use core::fmt;
 
 use environ::{Limits, WasmValType};
 
+mod intern;
+
 /// What a reference points to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum HeapType {
@@ -167,8 +169,9 @@ pub enum ValType {
     Ref(RefType),
 }
 
-/// A module's type section, for resolving the concrete types its other types name.
-pub(crate) type ModuleTypes = environ::EntityVec<environ::TypeIndex, environ::FuncType>;
+/// A module's types as the API sees them, by `TypeIndex`: what concrete reference
+/// types in its other types resolve to.
+pub(crate) type ModuleTypes = [FuncType];
 
 impl ValType {
     /// `funcref`.
@@ -229,12 +232,29 @@ impl fmt::Display for ValType {
     }
 }
 
-/// A function signature. Cloning is cheap: the type lists are shared. Two signatures are
-/// equal when their types are, whichever modules they come from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct FuncType {
-    params: std::sync::Arc<[ValType]>,
-    results: std::sync::Arc<[ValType]>,
+/// A function signature. Cloning is cheap, and so are hashing and comparing: equal
+/// signatures, whichever modules they come from, are one shared (interned) value.
+#[derive(Clone)]
+pub struct FuncType(std::sync::Arc<intern::FuncTypeData>);
+
+impl PartialEq for FuncType {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for FuncType {}
+
+impl core::hash::Hash for FuncType {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        std::sync::Arc::as_ptr(&self.0).hash(state);
+    }
+}
+
+impl fmt::Debug for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FuncType({self})")
+    }
 }
 
 impl FuncType {
@@ -243,20 +263,20 @@ impl FuncType {
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
     ) -> Self {
-        Self {
-            params: params.into_iter().collect(),
-            results: results.into_iter().collect(),
-        }
+        Self(intern::intern(
+            params.into_iter().collect(),
+            results.into_iter().collect(),
+        ))
     }
 
     /// Parameter types.
     pub fn params(&self) -> &[ValType] {
-        &self.params
+        &self.0.params
     }
 
     /// Result types.
     pub fn results(&self) -> &[ValType] {
-        &self.results
+        &self.0.results
     }
 
     /// Whether a function of this type may stand where one of `other` is expected.
@@ -265,13 +285,18 @@ impl FuncType {
         self == other
     }
 
-    /// The module's type `index`, with the concrete types it names resolved. Validation
-    /// (without GC) guarantees a type names only earlier ones, so this terminates.
+    /// The module's type `index`, from the module's converted types.
     pub(crate) fn from_wasm(types: &ModuleTypes, index: environ::TypeIndex) -> Self {
-        let ty = &types[index];
+        types[index.as_u32() as usize].clone()
+    }
+
+    /// Converts a module's type whose concrete references name only `earlier` types:
+    /// without GC, validation guarantees a type names only types before it, so a
+    /// module's types convert in index order.
+    pub(crate) fn convert(ty: &environ::FuncType, earlier: &ModuleTypes) -> Self {
         Self::new(
-            ty.params.iter().map(|&t| ValType::from_wasm(types, t)),
-            ty.results.iter().map(|&t| ValType::from_wasm(types, t)),
+            ty.params.iter().map(|&t| ValType::from_wasm(earlier, t)),
+            ty.results.iter().map(|&t| ValType::from_wasm(earlier, t)),
         )
     }
 
@@ -279,16 +304,38 @@ impl FuncType {
     /// trampolines need, since every function reference is the same pointer.
     pub(crate) fn to_wasm_erased(&self) -> environ::FuncType {
         environ::FuncType::new(
-            self.params.iter().map(ValType::to_wasm_erased),
-            self.results.iter().map(ValType::to_wasm_erased),
+            self.params().iter().map(ValType::to_wasm_erased),
+            self.results().iter().map(ValType::to_wasm_erased),
         )
     }
 }
 
+/// How deeply `Display` spells out the signatures concrete reference types name; deeper
+/// ones print as `(func ...)`, so a message about a type stays short however deeply
+/// its types nest.
+const DISPLAY_DEPTH: usize = 3;
+
+std::thread_local! {
+    static DISPLAY_NESTING: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nesting = DISPLAY_NESTING.with(|n| n.get());
+        if nesting >= DISPLAY_DEPTH {
+            return f.write_str("(func ...)");
+        }
+        DISPLAY_NESTING.with(|n| n.set(nesting + 1));
+        let result = self.write_lists(f);
+        DISPLAY_NESTING.with(|n| n.set(nesting));
+        result
+    }
+}
+
+impl FuncType {
+    fn write_lists(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("(func")?;
-        for (name, types) in [("param", &self.params), ("result", &self.results)] {
+        for (name, types) in [("param", self.params()), ("result", self.results())] {
             if types.is_empty() {
                 continue;
             }
@@ -511,17 +558,13 @@ pub enum ExternType {
 }
 
 impl ExternType {
-    pub(crate) fn from_wasm(module: &environ::Module, ty: &environ::EntityType) -> Self {
+    pub(crate) fn from_wasm(types: &ModuleTypes, ty: &environ::EntityType) -> Self {
         match ty {
-            environ::EntityType::Function(t) => Self::Func(FuncType::from_wasm(&module.types, *t)),
-            environ::EntityType::Global(g) => {
-                Self::Global(GlobalType::from_wasm(&module.types, *g))
-            }
-            environ::EntityType::Table(t) => Self::Table(TableType::from_wasm(&module.types, *t)),
+            environ::EntityType::Function(t) => Self::Func(FuncType::from_wasm(types, *t)),
+            environ::EntityType::Global(g) => Self::Global(GlobalType::from_wasm(types, *g)),
+            environ::EntityType::Table(t) => Self::Table(TableType::from_wasm(types, *t)),
             environ::EntityType::Memory(m) => Self::Memory(MemoryType::from_wasm(*m)),
-            environ::EntityType::Tag(t) => {
-                Self::Tag(crate::tag::TagType::from_wasm(&module.types, *t))
-            }
+            environ::EntityType::Tag(t) => Self::Tag(crate::tag::TagType::from_wasm(types, *t)),
         }
     }
 }

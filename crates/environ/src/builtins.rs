@@ -98,6 +98,11 @@ macro_rules! foreach_builtin {
             exception_matches = ExceptionMatches(Pointer, I32) -> I32;
             /// Copies an exception's payload into `ValRaw` slots: `(exnref, out)`.
             exception_payload = ExceptionPayload(Pointer, Pointer);
+            /// A `catch_ref`-style clause hands the exception to wasm as a value:
+            /// `(exnref)`.
+            exception_escaped = ExceptionEscaped(Pointer);
+            /// A clause caught the exception and does not keep it: `(exnref)`.
+            exception_release = ExceptionRelease(Pointer);
             /// `f32.ceil` on hosts without native rounding.
             ceil_f32 = CeilF32(F32) -> F32;
             /// `f64.ceil` on hosts without native rounding.

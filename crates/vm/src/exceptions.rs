@@ -39,6 +39,10 @@ struct Slot {
     /// Set while the host holds a handle to the exception: the strong side lives in
     /// those handles.
     host_root: Option<Weak<()>>,
+    /// Whether the exception was ever a value wasm or the host could keep (caught with
+    /// `catch_ref`/`catch_all_ref`, or handed to the host): only then can something
+    /// other than the handler that catches it refer to it.
+    escaped: bool,
 }
 
 /// The smallest number of live exceptions at which a collection runs.
@@ -46,13 +50,15 @@ const MIN_COLLECTION_THRESHOLD: usize = 1024;
 
 /// The exceptions of one store.
 ///
-/// Exceptions are freed by a mark-and-sweep collection the API runs before it enters
+/// An exception that never escaped (see [`ExceptionHeap::release`]) is freed as soon as
+/// a `catch` or `catch_all` clause that does not keep it has taken its payload, so the
+/// usual throw-and-catch code runs in bounded memory even inside one long call. Other
+/// exceptions are freed by a mark-and-sweep collection the API runs before it enters
 /// wasm, when no wasm of the store is running (so no exception is held in a register or
 /// a wasm frame) and the heap has doubled since the last collection. The roots are the
 /// `exnref` globals and tables of the store's instances, handles the host holds (see
 /// [`ExceptionHeap::host_root`]), and, transitively, the `exnref`s in live exceptions'
-/// payloads. A freed slot is reused, so a program that throws and catches in a loop
-/// runs in bounded memory.
+/// payloads. A freed slot is reused.
 #[derive(Debug)]
 pub struct ExceptionHeap {
     slots: Vec<Option<Slot>>,
@@ -78,6 +84,7 @@ impl ExceptionHeap {
         let slot = Some(Slot {
             object,
             host_root: None,
+            escaped: false,
         });
         self.live += 1;
         match self.free.pop() {
@@ -102,12 +109,36 @@ impl ExceptionHeap {
     /// a host handle holds. `None` if there is no such exception.
     pub fn host_root(&mut self, raw: usize) -> Option<Arc<()>> {
         let slot = self.slots.get_mut(raw.checked_sub(1)?)?.as_mut()?;
+        slot.escaped = true;
         if let Some(root) = slot.host_root.as_ref().and_then(Weak::upgrade) {
             return Some(root);
         }
         let root = Arc::new(());
         slot.host_root = Some(Arc::downgrade(&root));
         Some(root)
+    }
+
+    /// Records that exception `raw` became a value wasm can keep (`catch_ref`).
+    pub fn mark_escaped(&mut self, raw: usize) {
+        if let Some(Some(slot)) = raw.checked_sub(1).and_then(|i| self.slots.get_mut(i)) {
+            slot.escaped = true;
+        }
+    }
+
+    /// A handler has caught exception `raw` and will not keep it: frees it, unless it
+    /// ever escaped (then only a collection can tell whether something still refers to
+    /// it).
+    pub fn release(&mut self, raw: usize) {
+        let Some(index) = raw.checked_sub(1) else {
+            return;
+        };
+        if let Some(slot) = self.slots.get_mut(index)
+            && slot.as_ref().is_some_and(|slot| !slot.escaped)
+        {
+            *slot = None;
+            self.free.push(index);
+            self.live -= 1;
+        }
     }
 
     /// How many exceptions the store holds.
@@ -219,12 +250,14 @@ pub(crate) unsafe fn resume(landing: Landing, exnref: usize) -> ! {
     // exactly this stack and frame pointer, and expects every other register clobbered.
     unsafe {
         core::arch::asm!(
-            "mov rsp, {sp}",
-            "mov rbp, {fp}",
-            "jmp {pc}",
-            sp = in(reg) landing.sp,
-            fp = in(reg) landing.fp,
-            pc = in(reg) landing.pc,
+            "mov rsp, rdi",
+            "mov rbp, rsi",
+            "jmp rcx",
+            // Fixed registers: a `reg` operand could be given `rbp` itself, which the
+            // second move would overwrite before the jump reads it.
+            in("rdi") landing.sp,
+            in("rsi") landing.fp,
+            in("rcx") landing.pc,
             in("rax") exnref,
             options(noreturn),
         )
@@ -233,12 +266,12 @@ pub(crate) unsafe fn resume(landing: Landing, exnref: usize) -> ! {
     // SAFETY: as above.
     unsafe {
         core::arch::asm!(
-            "mov sp, {sp}",
-            "mov x29, {fp}",
-            "br {pc}",
-            sp = in(reg) landing.sp,
-            fp = in(reg) landing.fp,
-            pc = in(reg) landing.pc,
+            "mov sp, x9",
+            "mov x29, x10",
+            "br x11",
+            in("x9") landing.sp,
+            in("x10") landing.fp,
+            in("x11") landing.pc,
             in("x0") exnref,
             options(noreturn),
         )

@@ -349,6 +349,22 @@ extern "C" fn exception_payload(vmctx: *mut VMContext, exnref: usize, out: usize
     })
 }
 
+extern "C" fn exception_escaped(vmctx: *mut VMContext, exnref: usize) {
+    with_caller(vmctx, |instance| {
+        // SAFETY: as in `exception_new`.
+        let store = unsafe { instance.store_context().as_ref() };
+        store.exceptions.borrow_mut().mark_escaped(exnref);
+    })
+}
+
+extern "C" fn exception_release(vmctx: *mut VMContext, exnref: usize) {
+    with_caller(vmctx, |instance| {
+        // SAFETY: as in `exception_new`.
+        let store = unsafe { instance.store_context().as_ref() };
+        store.exceptions.borrow_mut().release(exnref);
+    })
+}
+
 extern "C" fn ceil_f32(_vmctx: *mut VMContext, x: f32) -> f32 {
     x.ceil()
 }

@@ -89,6 +89,9 @@ pub(crate) fn invoke<T: 'static>(
     let id = store.opaque().id();
     store.opaque_mut().wasm_depth += 1;
     let store_ptr: *mut StoreInner<T> = store;
+    // Undone on every way out, a panic resumed by `catch_traps` included, through the
+    // same pointer as everything else while the call runs.
+    let depth = WasmDepth(store_ptr);
     let hooks: *mut dyn vm::StoreHooks = store_ptr;
     let _current = CurrentStore::enter(CurrentStorePtr {
         ptr: store_ptr.cast(),
@@ -98,7 +101,7 @@ pub(crate) fn invoke<T: 'static>(
     // the store while it runs (above); the callee's vmctx is alive and the buffer is
     // long enough for its signature, which the callers checked.
     let result = unsafe { vm::catch_traps(context, NonNull::new(hooks), max_wasm_stack, call) };
-    store.opaque_mut().wasm_depth -= 1;
+    drop(depth);
     result.map_err(|trap| trap_to_error(store.opaque(), trap))
 }
 
@@ -133,4 +136,17 @@ fn frame_info(store: &StoreOpaque, frame: &vm::BacktraceFrame) -> Option<FrameIn
         module_name: env.names.module.clone(),
         module_offset: frame.wasm_offset.map(|o| o as usize),
     })
+}
+
+/// Uncounts one running call into wasm from its store's `wasm_depth` when dropped,
+/// however the call ends.
+struct WasmDepth<T: 'static>(*mut StoreInner<T>);
+
+impl<T: 'static> Drop for WasmDepth<T> {
+    fn drop(&mut self) {
+        // SAFETY: `invoke`'s store pointer, valid for the whole call; the guard drops
+        // right after `catch_traps` returns or while its panic unwinds, before `invoke`
+        // uses its own borrow of the store again, and nested calls have returned.
+        unsafe { (*self.0).opaque_mut().wasm_depth -= 1 }
+    }
 }

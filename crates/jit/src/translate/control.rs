@@ -160,6 +160,14 @@ impl FuncTranslator<'_, '_> {
             return;
         }
         if self.reachable {
+            // A legacy catch clause that ends normally is done with its exception.
+            if let Some(FrameKind::LegacyTry {
+                exnref: Some(exnref),
+                ..
+            }) = self.control.last().map(|frame| frame.kind)
+            {
+                self.release_caught(exnref);
+            }
             self.fall_through_to_exit();
         }
         let frame = self.control.pop().expect("validated end");

@@ -110,13 +110,17 @@ impl FuncTranslator<'_, '_> {
         if self.unreachable_depth > 0 {
             return;
         }
-        if self.reachable {
-            self.fall_through_to_exit();
-        }
         let index = self.control.len() - 1;
         let FrameKind::LegacyTry { exnref, next_test } = self.control[index].kind else {
             unreachable!("validation pairs catch with try");
         };
+        if self.reachable {
+            // The previous clause ends normally: its exception is no longer needed.
+            if let Some(exnref) = exnref {
+                self.release_caught(exnref);
+            }
+            self.fall_through_to_exit();
+        }
         let exnref = match exnref {
             // The first clause: the body is over, and so is its handler scope. (When
             // nothing in the body can throw, the clauses are unreachable code.)
@@ -148,6 +152,12 @@ impl FuncTranslator<'_, '_> {
             next_test,
         };
         self.reachable = true;
+    }
+
+    /// A handler is done with an exception it caught and did not keep: frees it unless
+    /// it escaped (see `vm::ExceptionHeap::release`).
+    pub(crate) fn release_caught(&mut self, exnref: Value) {
+        self.call_builtin(BuiltinFunction::ExceptionRelease, &[exnref]);
     }
 
     /// Closes a legacy `try` at its `end` (called after its frame is popped): an
@@ -223,6 +233,9 @@ impl FuncTranslator<'_, '_> {
         else {
             unreachable!("validation points rethrow at a catch clause");
         };
+        // The clause that caught it still refers to it (it may catch it again and end
+        // normally), so whoever catches it next must not free it.
+        self.call_builtin(BuiltinFunction::ExceptionEscaped, &[exnref]);
         self.rethrow(exnref);
         self.reachable = false;
     }
@@ -246,20 +259,21 @@ impl FuncTranslator<'_, '_> {
         let exnref = self.builder.block_params(scope.dispatch)[0];
         for clause in &scope.clauses {
             let mut args = Vec::new();
-            if let Some(tag) = clause.tag {
+            let next = clause.tag.map(|tag| {
                 let next = self.test_tag(exnref, tag);
                 args = self.load_payload(exnref, tag);
-                if clause.with_ref {
-                    args.push(exnref);
-                }
-                self.builder.ins().jump(clause.target, &block_args(&args));
-                self.builder.switch_to_block(next);
+                next
+            });
+            if clause.with_ref {
+                self.call_builtin(BuiltinFunction::ExceptionEscaped, &[exnref]);
+                args.push(exnref);
             } else {
-                if clause.with_ref {
-                    args.push(exnref);
-                }
-                self.builder.ins().jump(clause.target, &block_args(&args));
-                return;
+                self.release_caught(exnref);
+            }
+            self.builder.ins().jump(clause.target, &block_args(&args));
+            match next {
+                Some(next) => self.builder.switch_to_block(next),
+                None => return,
             }
         }
         self.rethrow(exnref);

@@ -40,11 +40,13 @@
 ;;     sig0 = (i64 vmctx, i64, i32) tail
 ;;     sig1 = (i64, i64, i32) -> i32 system_v
 ;;     sig2 = (i64, i64, i64) system_v
-;;     sig3 = (i64, i64, i64) system_v
+;;     sig3 = (i64, i64) system_v
+;;     sig4 = (i64, i64, i64) system_v
 ;;     fn0 = colocated u0:0 sig0
 ;;     fn1 = colocated u1:16 sig1
 ;;     fn2 = colocated u1:17 sig2
-;;     fn3 = colocated u1:15 sig3
+;;     fn3 = colocated u1:19 sig3
+;;     fn4 = colocated u1:15 sig4
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
@@ -62,11 +64,12 @@
 ;; @0036                               v8 = stack_addr.i64 ss0
 ;; @0036                               call fn2(v0, v5, v8)
 ;; @0036                               v9 = load.i32 notrap aligned v8
+;; @0036                               call fn3(v0, v5)
 ;; @0036                               jump block2(v9)
 ;;
 ;;                                 block7:
 ;; @0036                               v10 = get_frame_pointer.i64 
-;; @0036                               call fn3(v0, v5, v10)
+;; @0036                               call fn4(v0, v5, v10)
 ;; @0036                               trap user11
 ;;
 ;;                                 block4:
