@@ -9,7 +9,7 @@ use environ::DefinedTagIndex;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::store::{AsContext, AsContextMut, StoreId, StoreOpaque, Stored};
-use crate::types::{FuncType, HeapType, ModuleTypes, ValType};
+use crate::types::{FuncType, ModuleTypes, ValType};
 use crate::values::Val;
 
 /// The type of an exception tag: its payload is the signature's parameters (tags have
@@ -64,6 +64,16 @@ pub(crate) struct TagData {
     pub(crate) index: DefinedTagIndex,
 }
 
+impl TagData {
+    fn ty(&self, store: &StoreOpaque) -> TagType {
+        let owner = store
+            .instances
+            .expect(store.id(), self.instance.0, "instance");
+        let env = owner.module.env();
+        TagType::from_wasm(owner.module.types(), env.tags[env.tag_index(self.index)])
+    }
+}
+
 impl Tag {
     /// A new tag owned by the store, distinct from every other.
     ///
@@ -100,12 +110,7 @@ impl Tag {
     }
 
     pub(crate) fn ty_opaque(&self, store: &StoreOpaque) -> TagType {
-        let data = store.tags.expect(store.id(), self.0, "tag");
-        let owner = store
-            .instances
-            .expect(store.id(), data.instance.0, "instance");
-        let env = owner.module.env();
-        TagType::from_wasm(owner.module.types(), env.tags[env.tag_index(data.index)])
+        store.tags.expect(store.id(), self.0, "tag").ty(store)
     }
 
     /// Whether `a` and `b` are the same tag.
@@ -179,32 +184,30 @@ impl ExnRef {
         let store = store.as_context_mut().0.opaque_mut();
         tag.0.check(store.id(), "tag")?;
         let ty = tag.ty_opaque(store);
-        if payload.len() != ty.payload().len()
-            || !payload
-                .iter()
-                .zip(ty.payload())
-                .all(|(value, ty)| value.matches_ty(store, ty))
-        {
+        if payload.len() != ty.payload().len() {
             return Err(Error::msg(format!(
-                "exception payload does not match the tag's type {ty}"
+                "exception payload has {} values, but the tag's type {ty} has {}",
+                payload.len(),
+                ty.payload().len()
             )));
         }
-        let payload = payload
+        let mismatch = payload
+            .iter()
+            .zip(ty.payload())
+            .position(|(value, ty)| !value.matches_ty(store, ty));
+        if let Some(i) = mismatch {
+            return Err(Error::msg(format!(
+                "exception payload value {i} has type {}, but the tag's type {ty} expects {}",
+                payload[i].ty(),
+                ty.payload()[i]
+            )));
+        }
+        let raw_payload = payload
             .iter()
             .map(|value| value.to_raw(store))
             .collect::<Result<Box<[_]>>>()?;
-        let refs = payload
-            .iter()
-            .zip(ty.payload())
-            .filter(|(_, ty)| matches!(ty, ValType::Ref(r) if r.heap_type().top() == HeapType::Exn))
-            .map(|(value, _)| value.get_reference())
-            .filter(|&raw| raw != 0)
-            .collect();
-        let object = vm::ExceptionObject {
-            tag: tag.vm_tag(store),
-            payload,
-            refs,
-        };
+        let params: Vec<_> = ty.payload().iter().map(ValType::to_wasm_erased).collect();
+        let object = vm::ExceptionObject::new(tag.vm_tag(store), raw_payload, &params);
         let raw = store
             .vm_store_context_ref()
             .exceptions
@@ -229,17 +232,22 @@ impl ExnRef {
     /// If the reference belongs to another store.
     pub fn tag(&self, mut store: impl AsContextMut) -> Result<Tag> {
         let store = store.as_context_mut().0.opaque_mut();
-        let raw = self.to_raw(store)?;
-        let tag = store.exception(raw)?.tag;
+        let data = self.tag_data(store)?;
+        Ok(store.tag_handle(data))
+    }
+
+    /// Who defines the exception's tag.
+    fn tag_data(&self, store: &StoreOpaque) -> Result<TagData> {
+        let tag = store.exception(self.to_raw(store)?)?.tag;
         let instance = store
             .instance_for_vmctx(tag.owner as usize)
             .ok_or_else(|| {
                 Error::msg("the exception's tag belongs to no instance of this store")
             })?;
-        Ok(store.tag_handle(TagData {
+        Ok(TagData {
             instance,
             index: tag.index,
-        }))
+        })
     }
 
     /// The payload values, in the tag's parameter order.
@@ -248,9 +256,8 @@ impl ExnRef {
     ///
     /// If the reference belongs to another store.
     pub fn payload(&self, mut store: impl AsContextMut) -> Result<Vec<Val>> {
-        let tag = self.tag(&mut store)?;
         let store = store.as_context_mut().0.opaque_mut();
-        let ty = tag.ty_opaque(store);
+        let ty = self.tag_data(store)?.ty(store);
         let raw = store.exception(self.to_raw(store)?)?.payload.clone();
         Ok(raw
             .iter()

@@ -18,6 +18,8 @@
 
 use std::sync::{Arc, Weak};
 
+use environ::{RefFamily, WasmValType};
+
 use crate::ValRaw;
 use crate::vmcontext::VMTag;
 
@@ -132,13 +134,20 @@ impl ExceptionHeap {
         let Some(index) = raw.checked_sub(1) else {
             return;
         };
-        if let Some(slot) = self.slots.get_mut(index)
-            && slot.as_ref().is_some_and(|slot| !slot.escaped)
+        if self
+            .slots
+            .get(index)
+            .is_some_and(|slot| slot.as_ref().is_some_and(|slot| !slot.escaped))
         {
-            *slot = None;
-            self.free.push(index);
-            self.live -= 1;
+            self.free_slot(index);
         }
+    }
+
+    /// Frees the occupied slot `index` for reuse.
+    fn free_slot(&mut self, index: usize) {
+        self.slots[index] = None;
+        self.free.push(index);
+        self.live -= 1;
     }
 
     /// How many exceptions the store holds.
@@ -185,14 +194,27 @@ impl ExceptionHeap {
             }
             pending.extend(slot.object.refs.iter().copied());
         }
-        for (index, slot) in self.slots.iter_mut().enumerate() {
-            if slot.is_some() && !marked[index] {
-                *slot = None;
-                self.free.push(index);
-                self.live -= 1;
+        for (index, marked) in marked.into_iter().enumerate() {
+            if !marked && self.slots[index].is_some() {
+                self.free_slot(index);
             }
         }
         self.collect_at = (self.live * 2).max(MIN_COLLECTION_THRESHOLD);
+    }
+}
+
+impl ExceptionObject {
+    /// An exception of `tag` whose payload has the types `params`; the non-null
+    /// `exnref`s among its values become [`ExceptionObject::refs`].
+    pub fn new(tag: VMTag, payload: Box<[ValRaw]>, params: &[WasmValType]) -> Self {
+        let refs = params
+            .iter()
+            .zip(payload.iter())
+            .filter(|(ty, _)| matches!(ty, WasmValType::Ref(r) if r.family() == RefFamily::Exn))
+            .map(|(_, value)| value.get_reference())
+            .filter(|&raw| raw != 0)
+            .collect();
+        Self { tag, payload, refs }
     }
 }
 
@@ -227,15 +249,22 @@ pub(crate) unsafe fn find_handler(fp: usize, entry_fp: usize) -> Option<Landing>
         if caller_fp <= fp || caller_fp == entry_fp {
             return None;
         }
-        if let Some(site) = crate::code_registry::lookup_handler(return_address) {
-            return Some(Landing {
-                pc: site.0,
-                sp: caller_fp - site.1 as usize,
-                fp: caller_fp,
-            });
+        if let Some(landing) = landing_at(return_address, caller_fp) {
+            return Some(landing);
         }
         fp = caller_fp;
     }
+}
+
+/// The handler of the call that returns to `return_address` in the frame whose frame
+/// pointer is `fp`, if that call is a `try_call`.
+pub(crate) fn landing_at(return_address: usize, fp: usize) -> Option<Landing> {
+    let (pc, frame_offset) = crate::code_registry::lookup_handler(return_address)?;
+    Some(Landing {
+        pc,
+        sp: fp - frame_offset as usize,
+        fp,
+    })
 }
 
 /// Jumps to a handler with `exnref` in the first exception payload register.

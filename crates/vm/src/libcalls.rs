@@ -19,7 +19,9 @@ use environ::{
 };
 
 use crate::ValRaw;
-use crate::exceptions::{self, ExceptionObject};
+use core::cell::RefCell;
+
+use crate::exceptions::{self, ExceptionHeap, ExceptionObject};
 use crate::instance::Instance;
 use crate::store::HostError;
 use crate::table::TableElement;
@@ -273,6 +275,13 @@ fn tag_params(instance: &Instance, tag: TagIndex) -> &[environ::WasmValType] {
     &module.types[module.tags[tag]].params
 }
 
+/// The exception heap of the calling instance's store.
+fn exceptions(instance: &Instance) -> &RefCell<ExceptionHeap> {
+    // SAFETY: the store context outlives its instances; while compiled code waits for a
+    // builtin, only the builtin uses it, and the heap is behind a `RefCell`.
+    &unsafe { instance.store_context().as_ref() }.exceptions
+}
+
 extern "C" fn exception_new(vmctx: *mut VMContext, tag: u32, payload: usize) -> usize {
     with_caller(vmctx, |instance| {
         let tag = TagIndex::from_u32(tag);
@@ -281,32 +290,17 @@ extern "C" fn exception_new(vmctx: *mut VMContext, tag: u32, payload: usize) -> 
         // `payload` (a stack slot of its frame, live during this call).
         let payload =
             unsafe { core::slice::from_raw_parts(payload as *const ValRaw, params.len()) };
-        let refs = params
-            .iter()
-            .zip(payload)
-            .filter(|(ty, _)| {
-                matches!(ty, environ::WasmValType::Ref(r) if r.family() == environ::RefFamily::Exn)
-            })
-            .map(|(_, value)| value.get_reference())
-            .filter(|&raw| raw != 0)
-            .collect();
-        let object = ExceptionObject {
-            tag: instance.tag(tag),
-            payload: payload.into(),
-            refs,
-        };
-        // SAFETY: the store context outlives its instances, and only this builtin uses
-        // it while compiled code waits for it.
-        let store = unsafe { instance.store_context().as_ref() };
-        store.exceptions.borrow_mut().push(object)
+        let object = ExceptionObject::new(instance.tag(tag), payload.into(), params);
+        exceptions(&instance).borrow_mut().push(object)
     })
 }
 
 extern "C" fn throw_ref(vmctx: *mut VMContext, exnref: usize, fp: usize) {
     let landing = with_caller(vmctx, |instance| {
-        // SAFETY: as in `exception_new`.
-        let store = unsafe { instance.store_context().as_ref() };
-        let entry_fp = store.last_wasm_entry_fp.get();
+        // SAFETY: as in `exceptions`.
+        let entry_fp = unsafe { instance.store_context().as_ref() }
+            .last_wasm_entry_fp
+            .get();
         // SAFETY: compiled code passes its own frame pointer, and its frames up to the
         // entry are intact.
         match unsafe { exceptions::find_handler(fp, entry_fp) } {
@@ -326,19 +320,15 @@ extern "C" fn throw_ref(vmctx: *mut VMContext, exnref: usize, fp: usize) {
 extern "C" fn exception_matches(vmctx: *mut VMContext, exnref: usize, tag: u32) -> u32 {
     with_caller(vmctx, |instance| {
         let tag = instance.tag(TagIndex::from_u32(tag));
-        // SAFETY: as in `exception_new`.
-        let store = unsafe { instance.store_context().as_ref() };
-        let exceptions = store.exceptions.borrow();
-        u32::from(exceptions.get(exnref).is_some_and(|e| e.tag == tag))
+        let heap = exceptions(&instance).borrow();
+        u32::from(heap.get(exnref).is_some_and(|e| e.tag == tag))
     })
 }
 
 extern "C" fn exception_payload(vmctx: *mut VMContext, exnref: usize, out: usize) {
     with_caller(vmctx, |instance| {
-        // SAFETY: as in `exception_new`.
-        let store = unsafe { instance.store_context().as_ref() };
-        let exceptions = store.exceptions.borrow();
-        let Some(exception) = exceptions.get(exnref) else {
+        let heap = exceptions(&instance).borrow();
+        let Some(exception) = heap.get(exnref) else {
             return;
         };
         // SAFETY: compiled code asks only after the exception matched a tag, and gives
@@ -351,17 +341,13 @@ extern "C" fn exception_payload(vmctx: *mut VMContext, exnref: usize, out: usize
 
 extern "C" fn exception_escaped(vmctx: *mut VMContext, exnref: usize) {
     with_caller(vmctx, |instance| {
-        // SAFETY: as in `exception_new`.
-        let store = unsafe { instance.store_context().as_ref() };
-        store.exceptions.borrow_mut().mark_escaped(exnref);
+        exceptions(&instance).borrow_mut().mark_escaped(exnref);
     })
 }
 
 extern "C" fn exception_release(vmctx: *mut VMContext, exnref: usize) {
     with_caller(vmctx, |instance| {
-        // SAFETY: as in `exception_new`.
-        let store = unsafe { instance.store_context().as_ref() };
-        store.exceptions.borrow_mut().release(exnref);
+        exceptions(&instance).borrow_mut().release(exnref);
     })
 }
 

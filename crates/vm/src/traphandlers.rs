@@ -332,13 +332,7 @@ pub unsafe fn throw_from_host(exnref: usize) -> bool {
     let store = unsafe { (*activation).store.as_ref() };
     let (pc, fp) = (store.last_wasm_exit_pc.get(), store.last_wasm_exit_fp.get());
     let entry_fp = store.last_wasm_entry_fp.get();
-    let at_call = crate::code_registry::lookup_handler(pc).map(|(handler, frame_offset)| {
-        crate::exceptions::Landing {
-            pc: handler,
-            sp: fp - frame_offset as usize,
-            fp,
-        }
-    });
+    let at_call = crate::exceptions::landing_at(pc, fp);
     // SAFETY: `fp` is the frame of the wasm function that called the host (recorded by
     // the trampoline), still live below us.
     let landing = at_call.or_else(|| unsafe { crate::exceptions::find_handler(fp, entry_fp) });

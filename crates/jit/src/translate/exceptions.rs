@@ -8,7 +8,8 @@
 //! `ExceptionMatches` builtin about tags (an imported tag may be any instance's), and
 //! passes an unmatched exception to the enclosing scope's dispatch block, or, outside
 //! every scope of this function, to `ThrowRef`, which unwinds into the callers. Code that
-//! does not throw pays nothing: a `try_call` costs what a `call` does.
+//! does not throw pays only at the calls directly inside a `try_table`: a `try_call` is
+//! a `call` that clobbers every register, so values live across it are spilled.
 
 use cranelift_codegen::ir::{
     self, Block, BlockArg, ExceptionTableData, ExceptionTableItem, InstBuilder, StackSlotData,
@@ -126,9 +127,7 @@ impl FuncTranslator<'_, '_> {
             // nothing in the body can throw, the clauses are unreachable code.)
             None => {
                 let scope = self.handlers.pop().expect("validated try");
-                self.builder.switch_to_block(scope.dispatch);
-                self.builder.seal_block(scope.dispatch);
-                self.builder.block_params(scope.dispatch)[0]
+                self.enter_dispatch(scope.dispatch)
             }
             Some(exnref) => {
                 let test = next_test.expect("validation forbids clauses after catch_all");
@@ -168,9 +167,7 @@ impl FuncTranslator<'_, '_> {
             None => {
                 let scope = self.handlers.pop().expect("validated try");
                 if scope.used {
-                    self.builder.switch_to_block(scope.dispatch);
-                    self.builder.seal_block(scope.dispatch);
-                    let exnref = self.builder.block_params(scope.dispatch)[0];
+                    let exnref = self.enter_dispatch(scope.dispatch);
                     self.rethrow(exnref);
                 }
             }
@@ -197,9 +194,7 @@ impl FuncTranslator<'_, '_> {
         let frame = self.control.pop().expect("validated delegate");
         let scope = self.handlers.pop().expect("validated try");
         if scope.used {
-            self.builder.switch_to_block(scope.dispatch);
-            self.builder.seal_block(scope.dispatch);
-            let exnref = self.builder.block_params(scope.dispatch)[0];
+            let exnref = self.enter_dispatch(scope.dispatch);
             let target = self.control.len() - 1 - depth as usize;
             let outer = self
                 .handlers
@@ -254,9 +249,7 @@ impl FuncTranslator<'_, '_> {
         if !scope.used {
             return;
         }
-        self.builder.switch_to_block(scope.dispatch);
-        self.builder.seal_block(scope.dispatch);
-        let exnref = self.builder.block_params(scope.dispatch)[0];
+        let exnref = self.enter_dispatch(scope.dispatch);
         for clause in &scope.clauses {
             let mut args = Vec::new();
             let next = clause.tag.map(|tag| {
@@ -371,6 +364,14 @@ impl FuncTranslator<'_, '_> {
         self.builder.seal_block(cont);
         self.builder.switch_to_block(cont);
         self.builder.block_params(cont).to_vec()
+    }
+
+    /// Starts emitting a closed scope's dispatch block, whose predecessors are all known
+    /// now, and returns the exception it receives.
+    fn enter_dispatch(&mut self, dispatch: Block) -> Value {
+        self.builder.switch_to_block(dispatch);
+        self.builder.seal_block(dispatch);
+        self.builder.block_params(dispatch)[0]
     }
 
     /// Branches on whether the exception is of `tag`: continues in the matching case and
