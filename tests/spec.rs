@@ -219,7 +219,27 @@ fn runs() -> Vec<Run> {
             config,
         });
     }
+    runs.extend(eager_init_runs(&runs));
     runs
+}
+
+/// Every run again with funcref tables filled eagerly and memories initialised by
+/// copying, so both ways of initialising an instance are held to the whole suite. Files
+/// with expected failures (GC) are not repeated.
+fn eager_init_runs(runs: &[Run]) -> Vec<Run> {
+    runs.iter()
+        .filter(|run| expected_failure(&run.label).is_none())
+        .map(|run| {
+            let mut config = run.config.clone();
+            config.table_lazy_init(false).memory_init_cow(false);
+            Run {
+                label: format!("eager-init/{}", run.label),
+                tier: "eager init (tables filled, memories copied)".to_owned(),
+                source: run.source.clone(),
+                config,
+            }
+        })
+        .collect()
 }
 
 /// The configuration a regression script asks for in its leading `;;! ` lines: `wasm2`

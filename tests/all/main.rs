@@ -7,6 +7,7 @@ mod exceptions;
 mod fuel;
 mod function_references;
 mod host_funcs;
+mod instance_init;
 mod limits;
 mod linker;
 mod memory_table_global;

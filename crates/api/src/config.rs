@@ -14,6 +14,7 @@ pub struct Config {
     pub(crate) parallel_compilation: bool,
     pub(crate) tunables: Tunables,
     pub(crate) max_wasm_stack: usize,
+    pub(crate) memory_init_cow: bool,
 }
 
 impl Default for Config {
@@ -24,6 +25,7 @@ impl Default for Config {
             parallel_compilation: true,
             tunables: Tunables::default_for_host(),
             max_wasm_stack: 512 << 10,
+            memory_init_cow: true,
         }
     }
 }
@@ -205,6 +207,24 @@ impl Config {
     /// Whether a memory may move to a larger reservation when it outgrows its own.
     pub fn memory_may_move(&mut self, enable: bool) -> &mut Self {
         self.tunables.memory_may_move = enable;
+        self
+    }
+
+    /// Whether memories are initialised by mapping an image of the module's data
+    /// segments copy-on-write (the default), rather than by copying the segments. Only
+    /// segments at constant offsets within the memory's minimum size are imaged; the rest
+    /// are always copied. Hosts without in-memory files (`memfd`) always copy.
+    pub fn memory_init_cow(&mut self, enable: bool) -> &mut Self {
+        self.memory_init_cow = enable;
+        self
+    }
+
+    /// Whether funcref tables are initialised lazily (the default): a slot's element
+    /// from a constant element segment is written the first time the slot is used, so
+    /// instantiating a module with a large table costs no more than with a small one.
+    /// When off, compiled code and instantiation fill every slot eagerly.
+    pub fn table_lazy_init(&mut self, enable: bool) -> &mut Self {
+        self.tunables.table_lazy_init = enable;
         self
     }
 

@@ -1,7 +1,7 @@
 //! `Module`: a validated, compiled and published WebAssembly module, shared by every store
 //! of its engine.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use environ::EntityType;
 use vm::{CodeMemory, VMSharedTypeIndex};
@@ -27,6 +27,10 @@ struct ModuleInner {
     /// The module's types' engine-wide ids, registered for as long as the module (and so
     /// any instance of it) lives.
     type_ids: TypeIds,
+    /// The copy-on-write images of the module's memories, made at its first
+    /// instantiation when the engine maps images (`None` when it copies, or when the
+    /// images could not be made).
+    memory_images: OnceLock<Option<vm::MemoryImages>>,
 }
 
 /// An import a module declares.
@@ -85,6 +89,7 @@ impl Module {
                 code,
                 types,
                 type_ids,
+                memory_images: OnceLock::new(),
             }),
         })
     }
@@ -109,6 +114,23 @@ impl Module {
             allocations = validator.into_allocations();
         }
         Ok(())
+    }
+
+    /// The images to map into the memories of a new instance, or `None` to copy the
+    /// data segments. A failure to make them (out of file descriptors, say) is not an
+    /// error: instances then copy.
+    pub(crate) fn memory_images(&self) -> Option<&vm::MemoryImages> {
+        if !self.inner.engine.config().memory_init_cow {
+            return None;
+        }
+        let images = self.inner.memory_images.get_or_init(|| {
+            let env = &self.inner.env;
+            if env.static_init.memories.values().all(Option::is_none) {
+                return None;
+            }
+            vm::MemoryImages::new(env).ok()
+        });
+        images.as_ref()
     }
 
     /// The module's name from its name section, if it has one.

@@ -24,6 +24,7 @@ mod error;
 mod features;
 mod index;
 mod module;
+mod static_init;
 mod translate;
 mod trap_code;
 mod tunables;
@@ -48,6 +49,7 @@ pub use module::{
     DataMode, DataSegment, ElementItems, ElementMode, ElementSegment, Export, FunctionDecl, Import,
     Module, Names,
 };
+pub use static_init::{MemoryImageLayout, StaticInit};
 pub use translate::{FunctionBodyData, ModuleTranslation, translate_module};
 pub use trap_code::TrapCode;
 pub use tunables::Tunables;

@@ -178,6 +178,8 @@ pub struct Module {
     pub num_imported_tags: usize,
     /// How many functions escape and have a `VMFuncRef`.
     pub num_escaped_funcs: usize,
+    /// The segments instantiation can take from images (computed after translation).
+    pub static_init: crate::StaticInit,
     export_names: HashMap<String, usize>,
 }
 

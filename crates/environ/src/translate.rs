@@ -81,6 +81,7 @@ pub fn translate_module(
     }
     let mut module = translator.module;
     module.assign_func_refs();
+    module.static_init = crate::StaticInit::new(&module);
     Ok(ModuleTranslation {
         module,
         function_bodies: translator.function_bodies,

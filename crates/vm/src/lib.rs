@@ -21,7 +21,7 @@
 //!     shared: false,
 //!     memory64: false,
 //! };
-//! let mut memory = LinearMemory::new(ty, &environ::Tunables::default(), None)?;
+//! let mut memory = LinearMemory::new(ty, &environ::Tunables::default(), None, None)?;
 //! assert_eq!(memory.grow(1, None)?, Some(1));
 //! assert_eq!(memory.grow(1, None)?, None);
 //! assert_eq!(ValRaw::i32(7).get_i32(), 7);
@@ -38,6 +38,7 @@ mod exceptions;
 mod instance;
 mod libcalls;
 mod memory;
+mod memory_image;
 mod mmap;
 mod reservations;
 mod store;
@@ -59,6 +60,7 @@ pub use instance::{
     InstanceHandle, InstantiationError, OnDemandInstanceAllocator, ResolvedImports,
 };
 pub use memory::LinearMemory;
+pub use memory_image::{MemoryImage, MemoryImages};
 pub use store::{HostError, ResourceLimiter, StoreHooks};
 pub use table::{MAX_TABLE_ELEMENTS, Table, TableElement, TableError};
 pub use trap::{Trap, TrapReason};

@@ -5,6 +5,7 @@
 use environ::{MemoryType, Tunables, WASM_PAGE_SIZE};
 
 use crate::instance::InstantiationError;
+use crate::memory_image::MemoryImage;
 use crate::mmap::{Mmap, round_up_to_page};
 use crate::reservations::{self, Registration};
 use crate::store::{HostError, ResourceLimiter};
@@ -40,6 +41,8 @@ pub struct LinearMemory {
     guard: usize,
     /// Whether growing past the reservation moves the memory.
     may_move: bool,
+    /// Whether the start of the memory was mapped from its module's image.
+    imaged: bool,
 }
 
 fn pages_to_bytes(pages: u64) -> Option<usize> {
@@ -51,16 +54,19 @@ fn limit_error(message: String) -> InstantiationError {
 }
 
 impl LinearMemory {
-    /// Creates a memory of `ty`'s minimum size, asking `limiter` first.
+    /// Creates a memory of `ty`'s minimum size, asking `limiter` first, with `image`
+    /// (if any) mapped copy-on-write over its start.
     ///
     /// # Errors
     ///
     /// When the limiter denies or fails, the minimum does not fit the reservation (and
-    /// the memory may not move), or the address space cannot be reserved.
+    /// the memory may not move), the image does not fit the minimum, or the address
+    /// space cannot be reserved or mapped.
     pub fn new(
         ty: MemoryType,
         tunables: &Tunables,
         limiter: Option<&mut dyn ResourceLimiter>,
+        image: Option<&MemoryImage>,
     ) -> Result<Self, InstantiationError> {
         if ty.shared {
             return Err(InstantiationError::Unsupported("shared memories"));
@@ -95,6 +101,21 @@ impl LinearMemory {
             .make_accessible(minimum)
             .map_err(InstantiationError::Resource)?;
         memory.byte_size = minimum;
+        if let Some(image) = image {
+            let fits = image
+                .offset()
+                .checked_add(image.len())
+                .is_some_and(|end| end <= minimum);
+            if !fits {
+                return Err(InstantiationError::Mismatch(
+                    "memory image larger than the memory".into(),
+                ));
+            }
+            // SAFETY: the image's range lies inside the accessible start of our fresh
+            // mapping (checked above), and nothing references it yet.
+            unsafe { image.map_into(memory.base()) }.map_err(InstantiationError::Resource)?;
+            memory.imaged = true;
+        }
         Ok(memory)
     }
 
@@ -122,6 +143,7 @@ impl LinearMemory {
             reservation,
             guard,
             may_move,
+            imaged: false,
         })
     }
 
@@ -141,6 +163,12 @@ impl LinearMemory {
             self.accessible = wanted;
         }
         Ok(())
+    }
+
+    /// Whether the memory's start was mapped from its module's image, so the imaged
+    /// data segments are already in it.
+    pub fn has_image(&self) -> bool {
+        self.imaged
     }
 
     /// The memory's type.
@@ -300,7 +328,8 @@ mod tests {
 
     #[test]
     fn new_memories_are_zeroed_and_sized_to_their_minimum() {
-        let memory = LinearMemory::new(memory_type(2, None), &Tunables::default(), None).unwrap();
+        let memory =
+            LinearMemory::new(memory_type(2, None), &Tunables::default(), None, None).unwrap();
         assert_eq!(memory.pages(), 2);
         assert_eq!(memory.data().len(), 2 * PAGE);
         assert!(memory.data().iter().all(|&b| b == 0));
@@ -311,7 +340,7 @@ mod tests {
     #[test]
     fn growing_keeps_contents_and_returns_the_old_size() {
         let mut memory =
-            LinearMemory::new(memory_type(1, Some(3)), &Tunables::default(), None).unwrap();
+            LinearMemory::new(memory_type(1, Some(3)), &Tunables::default(), None, None).unwrap();
         memory.data_mut()[PAGE - 1] = 9;
         assert_eq!(memory.grow(2, None).unwrap(), Some(1));
         assert_eq!(memory.pages(), 3);
@@ -322,7 +351,7 @@ mod tests {
     #[test]
     fn grow_past_maximum_returns_none_and_changes_nothing() {
         let mut memory =
-            LinearMemory::new(memory_type(1, Some(2)), &Tunables::default(), None).unwrap();
+            LinearMemory::new(memory_type(1, Some(2)), &Tunables::default(), None, None).unwrap();
         assert_eq!(memory.grow(2, None).unwrap(), None);
         assert_eq!(memory.pages(), 1);
         assert_eq!(memory.grow(0, None).unwrap(), Some(1));
@@ -332,7 +361,7 @@ mod tests {
     #[test]
     fn grow_past_a_fixed_reservation_fails() {
         let mut memory =
-            LinearMemory::new(memory_type(1, None), &small_tunables(false), None).unwrap();
+            LinearMemory::new(memory_type(1, None), &small_tunables(false), None, None).unwrap();
         assert_eq!(memory.grow(3, None).unwrap(), Some(1));
         assert_eq!(memory.grow(1, None).unwrap(), None);
         assert_eq!(memory.pages(), 4);
@@ -341,7 +370,7 @@ mod tests {
     #[test]
     fn grow_past_a_movable_reservation_moves_and_copies() {
         let mut memory =
-            LinearMemory::new(memory_type(1, None), &small_tunables(true), None).unwrap();
+            LinearMemory::new(memory_type(1, None), &small_tunables(true), None, None).unwrap();
         memory.data_mut()[10] = 42;
         let old_base = memory.base();
         assert_eq!(memory.grow(7, None).unwrap(), Some(1));
@@ -353,8 +382,13 @@ mod tests {
 
     #[test]
     fn the_limiter_can_refuse_growth() {
-        let mut memory =
-            LinearMemory::new(memory_type(1, None), &Tunables::default(), Some(&mut Deny)).unwrap();
+        let mut memory = LinearMemory::new(
+            memory_type(1, None),
+            &Tunables::default(),
+            Some(&mut Deny),
+            None,
+        )
+        .unwrap();
         assert_eq!(memory.grow(1, Some(&mut Deny)).unwrap(), None);
         assert_eq!(memory.pages(), 1);
     }
@@ -367,7 +401,7 @@ mod tests {
             memory_may_move: true,
             ..Tunables::default_for_host()
         };
-        let mut memory = LinearMemory::new(memory_type(0, Some(1)), &tunables, None).unwrap();
+        let mut memory = LinearMemory::new(memory_type(0, Some(1)), &tunables, None, None).unwrap();
         assert!(memory.data().is_empty());
         assert_eq!(memory.grow(1, None).unwrap(), Some(0));
         assert_eq!(memory.data().len(), PAGE);
@@ -376,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_minimum_beyond_a_fixed_reservation_is_an_instantiation_error() {
-        let result = LinearMemory::new(memory_type(5, None), &small_tunables(false), None);
+        let result = LinearMemory::new(memory_type(5, None), &small_tunables(false), None, None);
         assert!(matches!(result, Err(InstantiationError::Limit(_))));
     }
 }

@@ -2,13 +2,17 @@
 //! `VMTableDefinition`, and the slot encoding of funcref and externref elements.
 //!
 //! Funcref slots follow the contract in ARCHITECTURE.md: `0` is uninitialised, anything
-//! else is `*const VMFuncRef | FUNCREF_INIT_BIT`. Tables are filled eagerly (every slot
-//! is initialised when the table is created, grown or written), so compiled code only
-//! meets `0` if a future lazy mode leaves one; the lazy-init libcall still handles it.
+//! else is `*const VMFuncRef | FUNCREF_INIT_BIT`. A table starts all zeroes (so a large
+//! one costs untouched pages, not writes). An uninitialised slot holds its entry of the
+//! table's [`LazyImage`] (the module's constant element segments), or null without one;
+//! compiled code materialises it through the lazy-init libcall on first use, the host
+//! reads it through [`Table::get`].
 
 use core::ops::Range;
 
-use environ::{FUNCREF_INIT_BIT, RefFamily, RefType, TableType, TrapCode};
+use std::sync::Arc;
+
+use environ::{FUNCREF_INIT_BIT, FuncRefIndex, RefFamily, RefType, TableType, TrapCode};
 
 use crate::instance::InstantiationError;
 use crate::store::{HostError, ResourceLimiter};
@@ -122,11 +126,49 @@ pub(crate) unsafe fn slots_of<'a>(definition: *mut VMTableDefinition) -> &'a mut
     }
 }
 
+/// The elements a funcref table starts with, read on first use of each slot: the
+/// owning module's image of its constant element segments, and where the owning
+/// instance keeps the `VMFuncRef`s the image names.
+#[derive(Debug)]
+pub(crate) struct LazyImage {
+    image: Arc<[Option<FuncRefIndex>]>,
+    /// The instance's `VMFuncRef` of function reference 0; the others follow it.
+    func_refs: *mut VMFuncRef,
+}
+
+impl LazyImage {
+    /// An image whose entries name `VMFuncRef`s in the array starting at `func_refs`.
+    ///
+    /// # Safety
+    ///
+    /// `func_refs` must point at the owning instance's initialised `VMFuncRef` array,
+    /// which must hold every entry the image names and outlive the table.
+    pub(crate) unsafe fn new(
+        image: Arc<[Option<FuncRefIndex>]>,
+        func_refs: *mut VMFuncRef,
+    ) -> Self {
+        Self { image, func_refs }
+    }
+
+    /// The raw `*const VMFuncRef` slot `index` starts with (0 for null).
+    fn element(&self, index: usize) -> usize {
+        match self.image.get(index) {
+            Some(Some(func_ref)) => {
+                let offset = usize::try_from(func_ref.as_u32()).unwrap_or(usize::MAX);
+                // SAFETY: the constructor's contract: the array holds this entry.
+                unsafe { self.func_refs.add(offset) as usize }
+            }
+            _ => 0,
+        }
+    }
+}
+
 /// A WebAssembly table owned by an instance.
 #[derive(Debug)]
 pub struct Table {
     slots: Vec<usize>,
     ty: TableType,
+    lazy: Option<LazyImage>,
 }
 
 impl Table {
@@ -156,11 +198,31 @@ impl Table {
                 )));
             }
         }
-        let null = TableElement::null(ty.element).into_slot(ty.element);
         Ok(Self {
-            slots: vec![null.unwrap_or(0); minimum],
+            slots: vec![0; minimum],
             ty,
+            lazy: None,
         })
+    }
+
+    /// Gives the table the elements its uninitialised slots start with.
+    pub(crate) fn set_lazy_image(&mut self, image: LazyImage) {
+        self.lazy = Some(image);
+    }
+
+    /// Whether the table has a lazy image.
+    pub fn has_lazy_image(&self) -> bool {
+        self.lazy.is_some()
+    }
+
+    /// The slot value an uninitialised slot at `index` stands for.
+    pub(crate) fn initial_slot(&self, index: usize) -> usize {
+        match self.ty.element.family() {
+            RefFamily::Func => {
+                self.lazy.as_ref().map_or(0, |lazy| lazy.element(index)) | FUNCREF_INIT_BIT
+            }
+            RefFamily::Extern | RefFamily::Exn => 0,
+        }
     }
 
     /// The table's type (with its declared limits).
@@ -175,7 +237,11 @@ impl Table {
 
     /// The element at `index`.
     pub fn get(&self, index: u64) -> Option<TableElement> {
-        let slot = *self.slots.get(usize::try_from(index).ok()?)?;
+        let index = usize::try_from(index).ok()?;
+        let mut slot = *self.slots.get(index)?;
+        if slot == 0 {
+            slot = self.initial_slot(index);
+        }
         Some(TableElement::from_slot(slot, self.ty.element))
     }
 
@@ -272,9 +338,12 @@ mod tests {
     }
 
     #[test]
-    fn funcref_slots_carry_the_init_bit_and_null_is_the_bit_alone() {
-        let table = Table::new(table_type(RefType::FUNCREF, 2, None), None).unwrap();
-        assert_eq!(table.slots, vec![FUNCREF_INIT_BIT; 2]);
+    fn funcref_slots_start_uninitialised_and_read_as_null() {
+        let mut table = Table::new(table_type(RefType::FUNCREF, 2, None), None).unwrap();
+        assert_eq!(table.slots, vec![0; 2]);
+        assert_eq!(table.initial_slot(0), FUNCREF_INIT_BIT);
+        table.set(0, TableElement::null(RefType::FUNCREF)).unwrap();
+        assert_eq!(table.slots[0], FUNCREF_INIT_BIT);
         assert_eq!(
             table.get(1),
             Some(TableElement::FuncRef(core::ptr::null_mut()))

@@ -94,6 +94,7 @@ impl TestStore {
             epoch_counter: NonNull::from(&*self.epoch),
             functions: &functions,
             tunables,
+            memory_images: None,
         };
         // SAFETY: the store outlives every instance in the tests that use it, and the
         // imports come from instances the tests keep alive.

@@ -42,6 +42,7 @@ pub(crate) fn allocate<T: 'static>(
         epoch_counter: NonNull::from(engine.epoch_counter()),
         functions: &functions,
         tunables: &engine.config().tunables,
+        memory_images: module.memory_images(),
     };
     // SAFETY: everything the request points at outlives the instance, which the store
     // owns and drops before itself: the store context and the store are boxed inside

@@ -10,16 +10,17 @@ use std::sync::atomic::AtomicU64;
 
 use environ::{
     ConstOp, DefinedFuncIndex, DefinedMemoryIndex, DefinedTableIndex, DefinedTagIndex, EntityVec,
-    FuncIndex, GlobalIndex, MemoryIndex, Module, TableIndex, Tunables, TypeIndex, VMCONTEXT_MAGIC,
-    VMOffsets,
+    FuncIndex, FuncRefIndex, GlobalIndex, MemoryIndex, Module, TableIndex, Tunables, TypeIndex,
+    VMCONTEXT_MAGIC, VMOffsets,
 };
 
 use super::{Instance, InstanceHandle};
 use crate::ValRaw;
 use crate::libcalls::BUILTINS;
 use crate::memory::LinearMemory;
+use crate::memory_image::MemoryImages;
 use crate::store::{HostError, ResourceLimiter};
-use crate::table::Table;
+use crate::table::{LazyImage, Table};
 use crate::vmcontext::{
     VMArrayCallFunction, VMContext, VMFuncRef, VMFunctionImport, VMGlobalDefinition,
     VMGlobalImport, VMMemoryDefinition, VMMemoryImport, VMSharedTypeIndex, VMStoreContext,
@@ -108,6 +109,9 @@ pub struct InstanceAllocationRequest<'a> {
     pub functions: &'a EntityVec<DefinedFuncIndex, DefinedFunctionCode>,
     /// Memory layout settings.
     pub tunables: &'a Tunables,
+    /// The module's memory images, mapped into its memories (`None` initialises every
+    /// memory by copying its segments).
+    pub memory_images: Option<&'a MemoryImages>,
 }
 
 /// Allocates instances with their memories and tables. A pooling allocator can
@@ -158,11 +162,15 @@ impl InstanceAllocator for OnDemandInstanceAllocator {
         check_request(&request)?;
         let module = &request.module;
         let mut memories = EntityVec::new();
-        for (_, ty) in module.memories.iter().skip(module.num_imported_memories) {
+        for (memory, ty) in module.memories.iter().skip(module.num_imported_memories) {
+            let image = module
+                .defined_memory_index(memory)
+                .and_then(|defined| request.memory_images?.get(defined));
             memories.push(LinearMemory::new(
                 *ty,
                 request.tunables,
                 reborrow(&mut limiter),
+                image,
             )?);
         }
         let mut tables = EntityVec::new();
@@ -298,6 +306,9 @@ unsafe fn allocate_instance(
     // SAFETY: the VMContext bytes are zeroed and sized by the same offsets; the request
     // pointers are valid by the caller's contract.
     unsafe { initialize_vmctx(handle.instance_mut().fields_mut(), &request) };
+    if request.tunables.table_lazy_init {
+        attach_table_images(handle.instance_mut().fields_mut());
+    }
     Ok(handle)
 }
 
@@ -360,7 +371,7 @@ unsafe fn initialize_vmctx(instance: &mut Instance, request: &InstanceAllocation
     initialize_globals(instance);
 }
 
-fn index_u32(i: usize) -> u32 {
+pub(super) fn index_u32(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
@@ -398,6 +409,25 @@ unsafe fn initialize_func_refs(instance: &Instance, request: &InstanceAllocation
             }
         };
         instance.set_func_ref(slot, func_ref);
+    }
+}
+
+/// Gives each defined table with an image in the module its [`LazyImage`].
+fn attach_table_images(instance: &mut Instance) {
+    let module = Arc::clone(&instance.module);
+    if module.num_escaped_funcs == 0 {
+        return;
+    }
+    let func_refs: *mut VMFuncRef =
+        instance.vmctx_plus(instance.offsets.vmctx_func_ref(FuncRefIndex::from_u32(0)));
+    for (table, image) in module.static_init.tables.iter() {
+        if let Some(image) = image {
+            // SAFETY: the `VMFuncRef` array of this instance is initialised and holds
+            // every function reference the module assigned, which is what images name;
+            // the table is this instance's, so the array outlives it.
+            let lazy = unsafe { LazyImage::new(Arc::clone(image), func_refs) };
+            instance.tables[table].set_lazy_image(lazy);
+        }
     }
 }
 

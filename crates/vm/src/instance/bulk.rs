@@ -2,6 +2,7 @@
 //! `data.drop`, `table.copy/fill/init`, `elem.drop`), shared by the libcalls and by
 //! segment initialisation. Every range is checked in full before anything is written.
 
+use core::ops::Range;
 use core::pin::Pin;
 
 use environ::{
@@ -10,8 +11,8 @@ use environ::{
 };
 
 use super::Instance;
-use crate::table::{TableElement, checked_range, slots_of};
-use crate::vmcontext::VMMemoryDefinition;
+use crate::table::{Table, TableElement, checked_range, slots_of};
+use crate::vmcontext::{VMMemoryDefinition, VMTableImport};
 
 /// Base and length of a memory definition.
 ///
@@ -132,6 +133,11 @@ impl Instance {
     ) -> Result<(), TrapCode> {
         let dst_definition = self.table_definition(dst_table);
         let src_definition = self.table_definition(src_table);
+        // SAFETY: a live definition; only its length is read.
+        let src_size = unsafe { (*src_definition).current_elements };
+        if let Some(range) = checked_range(src, len, src_size) {
+            self.materialise_slots(src_table, range);
+        }
         if dst_definition == src_definition {
             // SAFETY: a live definition of this instance; no other slot reference exists.
             let slots = unsafe { slots_of(dst_definition) };
@@ -220,18 +226,51 @@ impl Instance {
         }
     }
 
-    /// The `*const VMFuncRef` in a funcref table slot, initialising the slot if it was
-    /// left uninitialised. The index must already be bounds-checked; an out-of-bounds
-    /// one returns null.
+    /// The `*const VMFuncRef` in a funcref table slot, initialising the slot from its
+    /// table's lazy image if it was left uninitialised. The index must already be
+    /// bounds-checked; an out-of-bounds one returns null.
     pub fn table_get_lazy_init_func_ref(&self, table: TableIndex, index: u64) -> usize {
         // SAFETY: a live definition of this instance; no other slot reference exists.
         let slots = unsafe { slots_of(self.table_definition(table)) };
-        let Some(slot) = usize::try_from(index).ok().and_then(|i| slots.get_mut(i)) else {
+        let Some(i) = usize::try_from(index).ok().filter(|&i| i < slots.len()) else {
             return 0;
         };
-        if *slot == 0 {
-            *slot = FUNCREF_INIT_BIT;
+        if slots[i] == 0 {
+            slots[i] = self.owning_table(table).initial_slot(i);
         }
-        *slot & !FUNCREF_INIT_BIT
+        slots[i] & !FUNCREF_INIT_BIT
+    }
+
+    /// Writes the initial value of every uninitialised slot of `range` in `table`, so
+    /// its slots can be copied elsewhere. `range` must be in bounds.
+    fn materialise_slots(&self, table: TableIndex, range: Range<usize>) {
+        let owner = self.owning_table(table);
+        if !owner.has_lazy_image() {
+            return;
+        }
+        // SAFETY: a live definition of this instance; no other slot reference exists.
+        let slots = unsafe { slots_of(self.table_definition(table)) };
+        for (i, slot) in slots[range.clone()].iter_mut().enumerate() {
+            if *slot == 0 {
+                *slot = owner.initial_slot(range.start + i);
+            }
+        }
+    }
+
+    /// The table that owns `table`'s slots: one of ours, or the exporter's for an import.
+    fn owning_table(&self, table: TableIndex) -> &Table {
+        if let Some(defined) = self.module.defined_table_index(table) {
+            return &self.tables[defined];
+        }
+        let import: VMTableImport = self.read_vmctx(self.offsets.vmctx_vmtable_import(table));
+        // SAFETY: imports are resolved to live instances that outlive importers (the
+        // allocation request's contract), and the exporter is only read here.
+        let owner = unsafe { Instance::from_vmctx(import.vmctx) }
+            .into_ref()
+            .get_ref();
+        let defined = owner
+            .defined_table_index_of(import.from)
+            .expect("an imported table is one of its exporter's");
+        &owner.tables[defined]
     }
 }

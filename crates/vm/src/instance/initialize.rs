@@ -3,8 +3,9 @@
 //! with Wasm 2.0's semantics (a segment that does not fit traps after the earlier ones
 //! were written), then dropping active and declared segments.
 
-use environ::{DataMode, ElemIndex, ElementMode, TrapCode};
+use environ::{DataMode, ElemIndex, ElementMode, MemoryIndex, TableIndex, TrapCode};
 
+use super::allocate::index_u32;
 use super::{Instance, InstanceHandle};
 use crate::table::TableElement;
 use crate::trap::Trap;
@@ -34,8 +35,15 @@ impl InstanceHandle {
                     .map_err(|e| Trap::new(e.trap_code()))?;
             }
         }
+        let imaged_elements = module.static_init.imaged_elements;
         for (elem, segment) in module.elements.iter() {
             match &segment.mode {
+                ElementMode::Active { table, .. }
+                    if elem.as_u32() < index_u32(imaged_elements)
+                        && instance.has_table_image(*table) =>
+                {
+                    instance.as_mut().elem_drop(elem);
+                }
                 ElementMode::Active { table, offset } => {
                     let index64 = instance.module().tables[*table].table64;
                     let dst = instance.const_offset(offset.ops(), index64);
@@ -52,8 +60,13 @@ impl InstanceHandle {
                 ElementMode::Passive => {}
             }
         }
+        let imaged_data = module.static_init.imaged_data;
         for (data, segment) in module.data.iter() {
             if let DataMode::Active { memory, offset } = &segment.mode {
+                if data.as_u32() < index_u32(imaged_data) && instance.has_memory_image(*memory) {
+                    instance.as_mut().data_drop(data);
+                    continue;
+                }
                 let index64 = instance.module().memories[*memory].memory64;
                 let dst = instance.const_offset(offset.ops(), index64);
                 let len = u32::try_from(segment.range.len())
@@ -79,6 +92,22 @@ impl Instance {
         } else {
             u64::from(value.get_i32().cast_unsigned())
         }
+    }
+
+    /// Whether a table is one of ours with a lazy image, so the imaged element
+    /// segments are already in it.
+    fn has_table_image(&self, table: TableIndex) -> bool {
+        self.module
+            .defined_table_index(table)
+            .is_some_and(|defined| self.tables[defined].has_lazy_image())
+    }
+
+    /// Whether a memory is one of ours mapped from its image, so the imaged data
+    /// segments are already in it.
+    fn has_memory_image(&self, memory: MemoryIndex) -> bool {
+        self.module
+            .defined_memory_index(memory)
+            .is_some_and(|defined| self.memories[defined].has_image())
     }
 
     /// Whether an element segment was dropped.

@@ -80,6 +80,51 @@ pub(crate) unsafe fn munmap(ptr: *mut u8, len: usize) {
     debug_assert_eq!(rc, 0, "munmap failed: {}", io::Error::last_os_error());
 }
 
+/// A new anonymous in-memory file of `len` bytes (zeroed), for memory images; `None`
+/// where the host has no `memfd_create`.
+#[cfg(target_os = "linux")]
+pub(crate) fn memory_file(len: usize) -> io::Result<Option<std::fs::File>> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the name is a NUL-terminated literal; the call creates a new descriptor.
+    let fd = unsafe { libc::memfd_create(c"tarn-memory-image".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor this function owns.
+    let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    file.set_len(u64::try_from(len).map_err(io::Error::other)?)?;
+    Ok(Some(file))
+}
+
+/// A new anonymous in-memory file; `None` where the host has no `memfd_create`.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn memory_file(_len: usize) -> io::Result<Option<std::fs::File>> {
+    Ok(None)
+}
+
+/// Maps `len` bytes of `file` from its start at `ptr`, readable, writable and private
+/// (copy-on-write), replacing what was mapped there.
+///
+/// # Safety
+///
+/// The page-aligned range must lie inside a mapping the caller owns, with no Rust
+/// reference into it; the file must be at least `len` bytes long.
+pub(crate) unsafe fn mmap_file_fixed(
+    ptr: *mut u8,
+    len: usize,
+    file: &std::fs::File,
+) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let flags = libc::MAP_PRIVATE | libc::MAP_FIXED;
+    let protection = Protection::ReadWrite.as_libc();
+    // SAFETY: the caller owns the range and holds no reference into it.
+    let mapped = unsafe { libc::mmap(ptr.cast(), len, protection, flags, file.as_raw_fd(), 0) };
+    if mapped == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The signals whose faults compiled code may cause.
 pub(crate) const TRAP_SIGNALS: [libc::c_int; 4] =
     [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];

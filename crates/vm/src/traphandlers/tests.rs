@@ -98,7 +98,7 @@ fn a_load_from_a_guard_page_is_an_out_of_bounds_memory_access() {
         shared: false,
         memory64: false,
     };
-    let mut memory = LinearMemory::new(ty, &Tunables::default(), None).unwrap();
+    let mut memory = LinearMemory::new(ty, &Tunables::default(), None, None).unwrap();
     memory.data_mut()[..8].copy_from_slice(&42_u64.to_le_bytes());
     let base = memory.base() as usize;
     assert_eq!(call(&store, &code, 1 << 20, base).unwrap(), 42);
@@ -261,7 +261,7 @@ fn after_a_fault_the_signal_is_unblocked_again() {
         shared: false,
         memory64: false,
     };
-    let memory = LinearMemory::new(ty, &Tunables::default(), None).unwrap();
+    let memory = LinearMemory::new(ty, &Tunables::default(), None, None).unwrap();
     for _ in 0..2 {
         let trap = call(&store, &code, 1 << 20, memory.base() as usize).unwrap_err();
         assert_eq!(trap.code(), Some(TrapCode::MemoryOutOfBounds));
