@@ -74,9 +74,18 @@ fn rows() -> Vec<Row> {
         }));
     }
     for (name, wat) in [
-        ("exceptions: throw caught 10 frames up", modules::THROW_TEN_FRAMES_WAT),
-        ("exceptions: 10 calls in a try_table, no throw", modules::CALLS_IN_TRY_WAT),
-        ("exceptions: 10 calls, no try_table", modules::CALLS_WITHOUT_TRY_WAT),
+        (
+            "exceptions: throw caught 10 frames up",
+            modules::THROW_TEN_FRAMES_WAT,
+        ),
+        (
+            "exceptions: 10 calls in a try_table, no throw",
+            modules::CALLS_IN_TRY_WAT,
+        ),
+        (
+            "exceptions: 10 calls, no try_table",
+            modules::CALLS_WITHOUT_TRY_WAT,
+        ),
     ] {
         rows.push(Row {
             batch: modules::EXCEPTION_ITERATIONS as u32,
@@ -85,12 +94,50 @@ fn rows() -> Vec<Row> {
     }
     rows.push(Row {
         batch: HOST_CALLS,
-        ..Row::new("host->wasm call", host_call_contenders)
+        ..Row::new("host->wasm typed call", host_call_contenders)
+    });
+    rows.push(Row {
+        batch: HOST_CALLS,
+        ..Row::new("host->wasm untyped call", || {
+            let wasm = wasm(modules::HOST_CALL_WAT);
+            vec![
+                Contender::from_op(
+                    Runner::Tarn,
+                    engines::tarn::untyped_host_calls(&wasm, HOST_CALLS),
+                ),
+                Contender::from_op(
+                    Runner::Wasmtime,
+                    engines::wasmtime::untyped_host_calls(&wasm, HOST_CALLS),
+                ),
+            ]
+        })
+    });
+    rows.push(Row {
+        batch: HOST_CALLS,
+        ..Row::new("wasm->host call", || {
+            let wasm = wasm(modules::WASM_TO_HOST_WAT);
+            vec![
+                Contender::from_op(
+                    Runner::Tarn,
+                    engines::tarn::wasm_to_host_calls(&wasm, HOST_CALLS),
+                ),
+                Contender::from_op(
+                    Runner::Wasmtime,
+                    engines::wasmtime::wasm_to_host_calls(&wasm, HOST_CALLS),
+                ),
+            ]
+        })
     });
     rows.push(Row::new(
         "instantiate small module",
         instantiation_contenders,
     ));
+    rows.push(Row::new("instantiate 32 MiB initialised memory", || {
+        probed_instantiation_contenders(&modules::large_memory_wat(), modules::LARGE_MEMORY_PROBE)
+    }));
+    rows.push(Row::new("instantiate 100k-entry funcref table", || {
+        probed_instantiation_contenders(&modules::large_table_wat(), modules::LARGE_TABLE_PROBE)
+    }));
     rows.push(Row::new("instantiate via InstancePre", || {
         let wasm = wasm(modules::INSTANTIATE_WAT);
         vec![
@@ -109,7 +156,10 @@ fn rows() -> Vec<Row> {
         format!("compile {} functions", modules::COMPILE_FUNCTIONS),
         compilation_contenders,
     ));
-    rows.push(Row::new("wasi hello: instantiate + _start", wasi_start_contenders));
+    rows.push(Row::new(
+        "wasi hello: instantiate + _start",
+        wasi_start_contenders,
+    ));
     rows.push(Row {
         batch: wasi::SMALL_WRITES,
         ..Row::new("wasi fd_write 16 B to a file", small_writes_contenders)
@@ -186,6 +236,18 @@ fn instantiation_contenders() -> Vec<Contender> {
     let (tarn_probe, tarn_op) = engines::tarn::instantiation(&wasm);
     let (wasmtime_probe, wasmtime_op) = engines::wasmtime::instantiation(&wasm);
     assert_eq!(tarn_probe, i64::from(modules::INSTANTIATE_PROBE));
+    vec![
+        Contender::with_check(Runner::Tarn, tarn_probe, tarn_op),
+        Contender::with_check(Runner::Wasmtime, wasmtime_probe, wasmtime_op),
+    ]
+}
+
+/// Instantiation of `wat`'s module, checked against its `probe` result.
+fn probed_instantiation_contenders(wat: &str, probe: i32) -> Vec<Contender> {
+    let wasm = wasm(wat);
+    let (tarn_probe, tarn_op) = engines::tarn::instantiation(&wasm);
+    let (wasmtime_probe, wasmtime_op) = engines::wasmtime::instantiation(&wasm);
+    assert_eq!(tarn_probe, i64::from(probe), "tarn's probe");
     vec![
         Contender::with_check(Runner::Tarn, tarn_probe, tarn_op),
         Contender::with_check(Runner::Wasmtime, wasmtime_probe, wasmtime_op),

@@ -31,11 +31,15 @@ macro_rules! engine_runners {
             let engine = Engine::default();
             let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the kernel"));
             let mut store = Store::new(&engine, ());
-            let instance = Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let instance =
+                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
             let run = instance
                 .get_typed_func::<i32, i64>(&mut store, name)
                 .expect(concat!($name, " finds the kernel"));
-            Box::new(move || run.call(&mut store, arg).expect(concat!($name, " runs the kernel")))
+            Box::new(move || {
+                run.call(&mut store, arg)
+                    .expect(concat!($name, " runs the kernel"))
+            })
         }
 
         /// Calls the kernel export `run(arg)` of a module that uses exception handling,
@@ -46,11 +50,15 @@ macro_rules! engine_runners {
             let engine = Engine::new(&config).expect(concat!($name, " accepts the config"));
             let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the kernel"));
             let mut store = Store::new(&engine, ());
-            let instance = Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let instance =
+                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
             let run = instance
                 .get_typed_func::<i32, i64>(&mut store, "run")
                 .expect(concat!($name, " finds the kernel"));
-            Box::new(move || run.call(&mut store, arg).expect(concat!($name, " runs the kernel")))
+            Box::new(move || {
+                run.call(&mut store, arg)
+                    .expect(concat!($name, " runs the kernel"))
+            })
         }
 
         /// Calls the trivial export `inc` `calls` times from the host, chaining the results.
@@ -58,16 +66,66 @@ macro_rules! engine_runners {
             let engine = Engine::default();
             let module = Module::new(&engine, wasm).expect(concat!($name, " compiles inc"));
             let mut store = Store::new(&engine, ());
-            let instance = Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let instance =
+                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
             let inc = instance
                 .get_typed_func::<i32, i32>(&mut store, "inc")
                 .expect(concat!($name, " finds inc"));
             Box::new(move || {
                 let mut value = 0;
                 for _ in 0..calls {
-                    value = inc.call(&mut store, value).expect(concat!($name, " calls inc"));
+                    value = inc
+                        .call(&mut store, value)
+                        .expect(concat!($name, " calls inc"));
                 }
                 i64::from(value)
+            })
+        }
+
+        /// Calls the export `inc` `calls` times from the host through the untyped
+        /// `Func::call`, chaining the results.
+        pub fn untyped_host_calls(wasm: &[u8], calls: u32) -> Op {
+            use ::$krate::Val;
+            let engine = Engine::default();
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles inc"));
+            let mut store = Store::new(&engine, ());
+            let instance =
+                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let inc = instance
+                .get_func(&mut store, "inc")
+                .expect(concat!($name, " finds inc"));
+            Box::new(move || {
+                let mut results = [Val::I32(0)];
+                for _ in 0..calls {
+                    let Val::I32(value) = results[0] else {
+                        unreachable!("inc returns an i32")
+                    };
+                    inc.call(&mut store, &[Val::I32(value)], &mut results)
+                        .expect(concat!($name, " calls inc"));
+                }
+                match results[0] {
+                    Val::I32(value) => i64::from(value),
+                    _ => unreachable!("inc returns an i32"),
+                }
+            })
+        }
+
+        /// Calls `run(calls)`, which calls the host function `inc` (a `Func::wrap`
+        /// closure) `calls` times.
+        pub fn wasm_to_host_calls(wasm: &[u8], calls: u32) -> Op {
+            let engine = Engine::default();
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles run"));
+            let mut store = Store::new(&engine, ());
+            let inc = ::$krate::Func::wrap(&mut store, |x: i32| x.wrapping_add(1));
+            let instance = Instance::new(&mut store, &module, &[inc.into()])
+                .expect(concat!($name, " instantiates"));
+            let run = instance
+                .get_typed_func::<i32, i64>(&mut store, "run")
+                .expect(concat!($name, " finds run"));
+            let calls = calls as i32;
+            Box::new(move || {
+                run.call(&mut store, calls)
+                    .expect(concat!($name, " runs run"))
             })
         }
 
@@ -96,7 +154,8 @@ macro_rules! engine_runners {
                 .expect(concat!($name, " resolves the imports"));
             Box::new(move || {
                 let mut store = Store::new(&engine, ());
-                pre.instantiate(&mut store).expect(concat!($name, " instantiates"));
+                pre.instantiate(&mut store)
+                    .expect(concat!($name, " instantiates"));
                 0
             })
         }
@@ -111,7 +170,8 @@ macro_rules! engine_runners {
 
         fn instantiate_and_probe(engine: &Engine, module: &Module) -> i64 {
             let mut store = Store::new(engine, ());
-            let instance = Instance::new(&mut store, module, &[]).expect(concat!($name, " instantiates"));
+            let instance =
+                Instance::new(&mut store, module, &[]).expect(concat!($name, " instantiates"));
             let probe = instance
                 .get_typed_func::<(), i32>(&mut store, "probe")
                 .and_then(|probe| probe.call(&mut store, ()))
@@ -126,7 +186,8 @@ macro_rules! engine_runners {
             let wasm = wasm.to_vec();
             let check = kernel(&wasm, arg)();
             let op = move || {
-                let module = Module::new(&engine, &wasm).expect(concat!($name, " compiles the module"));
+                let module =
+                    Module::new(&engine, &wasm).expect(concat!($name, " compiles the module"));
                 module.exports().len() as i64
             };
             (check, Box::new(op))

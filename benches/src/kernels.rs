@@ -314,7 +314,11 @@ fn copy_rounds(rounds: i32) -> i64 {
         src += COPY_BYTES + 1;
     }
     let at = src + 4096;
-    i64::from_le_bytes(black_box(&memory)[at..at + 8].try_into().expect("eight bytes"))
+    i64::from_le_bytes(
+        black_box(&memory)[at..at + 8]
+            .try_into()
+            .expect("eight bytes"),
+    )
 }
 
 const MATMUL_WAT: &str = r#"

@@ -40,6 +40,70 @@ pub const HOST_CALL_WAT: &str = r#"
   (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
 "#;
 
+/// A module importing `host.inc: (i32) -> i32` and exporting `run(n)`, which calls it
+/// until its running value reaches `n`, for wasm-to-host call overhead.
+pub const WASM_TO_HOST_WAT: &str = r#"
+(module
+  (import "host" "inc" (func $inc (param i32) (result i32)))
+  (func (export "run") (param $n i32) (result i64) (local $acc i32)
+    (loop $again
+      (local.set $acc (call $inc (local.get $acc)))
+      (br_if $again (i32.ne (local.get $acc) (local.get $n))))
+    (i64.extend_i32_u (local.get $acc))))
+"#;
+
+/// Bytes of initialised memory in the large-memory instantiation row.
+pub const LARGE_MEMORY_BYTES: usize = 32 << 20;
+
+/// A module whose memory holds [`LARGE_MEMORY_BYTES`] of data from one segment (the
+/// letters `a` to `z`, repeated), with `probe` reading the last byte.
+pub fn large_memory_wat() -> String {
+    let pages = LARGE_MEMORY_BYTES >> 16;
+    let mut wat = format!("(module (memory {pages})\n  (data (i32.const 0) \"");
+    wat.extend((0..LARGE_MEMORY_BYTES).map(|i| char::from(b'a' + (i % 26) as u8)));
+    let last = LARGE_MEMORY_BYTES - 1;
+    write!(
+        wat,
+        "\")\n  (func (export \"probe\") (result i32) (i32.load8_u (i32.const {last}))))"
+    )
+    .expect("writing to a String cannot fail");
+    wat
+}
+
+/// What `probe` of [`large_memory_wat`] returns.
+pub const LARGE_MEMORY_PROBE: i32 = b'a' as i32 + ((LARGE_MEMORY_BYTES - 1) % 26) as i32;
+
+/// Entries of the funcref table in the large-table instantiation row.
+pub const LARGE_TABLE_ENTRIES: usize = 100_000;
+
+/// A module with a [`LARGE_TABLE_ENTRIES`]-entry funcref table that one element segment
+/// fills with two functions in turn, with `probe` calling the last entry.
+pub fn large_table_wat() -> String {
+    let entries = LARGE_TABLE_ENTRIES;
+    let mut wat = format!(
+        "(module (type $t (func (result i32))) (table {entries} funcref)\n\
+         (func $even (result i32) (i32.const 2)) (func $odd (result i32) (i32.const 3))\n\
+         (elem (i32.const 0)"
+    );
+    for i in 0..entries {
+        wat.push_str(if i % 2 == 0 { " $even" } else { " $odd" });
+    }
+    let last = entries - 1;
+    write!(
+        wat,
+        ")\n  (func (export \"probe\") (result i32) (call_indirect (type $t) (i32.const {last}))))"
+    )
+    .expect("writing to a String cannot fail");
+    wat
+}
+
+/// What `probe` of [`large_table_wat`] returns.
+pub const LARGE_TABLE_PROBE: i32 = if (LARGE_TABLE_ENTRIES - 1) % 2 == 0 {
+    2
+} else {
+    3
+};
+
 /// How many functions the generated compilation module has.
 pub const COMPILE_FUNCTIONS: usize = 400;
 

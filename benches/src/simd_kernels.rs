@@ -69,7 +69,9 @@ fn buffers() -> &'static Buffers {
             state ^= state << 17;
             state
         };
-        let scan = (0..SCAN_BYTES).map(|_| (next() % 26) as u8 + b'a').collect();
+        let scan = (0..SCAN_BYTES)
+            .map(|_| (next() % 26) as u8 + b'a')
+            .collect();
         let xs = (0..SAXPY_LEN).map(|i| (i % 1000) as f32 * 0.5).collect();
         let ys = (0..SAXPY_LEN).map(|i| (i % 7) as f32).collect();
         let shuffle = (0..SHUFFLE_BYTES).map(|_| next() as u8).collect();
@@ -91,11 +93,10 @@ fn byte_scan(c: i32) -> i64 {
 fn saxpy_bits(n: i32) -> i64 {
     let b = buffers();
     let a = n as f32 * 0.25;
-    let sum = b
-        .xs
-        .iter()
-        .zip(&b.ys)
-        .fold(0u32, |sum, (x, y)| sum.wrapping_add((a * x + y).to_bits()));
+    let sum =
+        b.xs.iter()
+            .zip(&b.ys)
+            .fold(0u32, |sum, (x, y)| sum.wrapping_add((a * x + y).to_bits()));
     i64::from(sum)
 }
 

@@ -19,10 +19,7 @@ pub fn hello_wasm() -> Vec<u8> {
 /// A fresh directory holding `big.bin` ([`BIG_FILE_BYTES`] bytes), preopened as `/` by
 /// both engines.
 pub fn scratch_dir(engine: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "tarn-bench-wasi-{engine}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("tarn-bench-wasi-{engine}-{}", std::process::id()));
     std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     let bytes: Vec<u8> = (0..BIG_FILE_BYTES).map(|i| (i % 251) as u8).collect();

@@ -13,7 +13,10 @@ pub fn wasi_start(wasm: &[u8]) -> Op {
     tarn_wasi::add_to_linker(&mut linker, |cx: &mut WasiCtx| cx).expect("tarn links WASI");
     Box::new(move || {
         let stdout = MemoryOutputPipe::new(1 << 16);
-        let wasi = WasiCtx::builder().arg("hello.wasm").stdout(stdout.clone()).build();
+        let wasi = WasiCtx::builder()
+            .arg("hello.wasm")
+            .stdout(stdout.clone())
+            .build();
         let mut store = Store::new(&engine, wasi);
         let instance = linker
             .instantiate(&mut store, &module)

@@ -199,7 +199,7 @@ impl Func {
     ) -> Result<TypedFunc<Params, Results>> {
         let store = store.as_context();
         self.0.check(store.0.opaque().id(), "function")?;
-        TypedFunc::new(*self, &store.0.opaque().func(*self).ty)
+        TypedFunc::new(*self, store.0.opaque().func(*self))
     }
 
     /// The handle compiled code uses, after checking the store.
@@ -301,7 +301,9 @@ into_func!(A 0 B 1 C 2 D 3 E 4 F2 5 G 6 H 7 I 8 J 9 K 10 L 11);
 /// and the instance whose code called it.
 pub struct Caller<'a, T> {
     pub(crate) store: &'a mut StoreInner<T>,
-    pub(crate) instance: Option<crate::instance::Instance>,
+    /// The `VMContext` of the calling code (the host function's own context when the
+    /// host called it), looked up only when an export is asked for.
+    pub(crate) caller_vmctx: usize,
 }
 
 impl<T: 'static> Caller<'_, T> {
@@ -322,7 +324,7 @@ impl<T: 'static> Caller<'_, T> {
 
     /// An export of the calling instance, if the caller was wasm code and it has one.
     pub fn get_export(&mut self, name: &str) -> Option<Extern> {
-        let instance = self.instance?;
+        let instance = self.store.opaque().instance_for_vmctx(self.caller_vmctx)?;
         instance.get_export(&mut *self, name)
     }
 
@@ -330,7 +332,7 @@ impl<T: 'static> Caller<'_, T> {
     pub(crate) fn reborrow(&mut self) -> Caller<'_, T> {
         Caller {
             store: self.store,
-            instance: self.instance,
+            caller_vmctx: self.caller_vmctx,
         }
     }
 }

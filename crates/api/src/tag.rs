@@ -301,15 +301,21 @@ impl StoreOpaque {
 
     /// Frees the exceptions nothing refers to, if enough were thrown since the last
     /// collection. Only while no wasm of this store runs (see `vm::ExceptionHeap`).
+    #[inline]
     pub(crate) fn collect_exceptions_if_due(&mut self) {
-        if !self
+        if self
             .vm_store_context_ref()
             .exceptions
             .borrow()
             .wants_collection()
         {
-            return;
+            self.collect_exceptions();
         }
+    }
+
+    /// Frees the exceptions nothing refers to.
+    #[cold]
+    fn collect_exceptions(&mut self) {
         let mut roots = Vec::new();
         for data in self.instances.iter() {
             let env = data.module.env();

@@ -161,6 +161,7 @@ impl ExceptionHeap {
     }
 
     /// Whether enough exceptions were thrown since the last collection to run one.
+    #[inline]
     pub fn wants_collection(&self) -> bool {
         self.live >= self.collect_at
     }

@@ -108,10 +108,10 @@ unsafe fn call_host<T: 'static>(
 ) -> Result<()> {
     // SAFETY: the callee is a live host function context (this function's contract).
     let context = unsafe { VMHostFuncContext::from_vmctx(callee_vmctx) };
-    let state = context
-        .host_state()
-        .downcast_ref::<HostState<T>>()
-        .ok_or_else(|| Error::msg("host function called with a store of another type"))?;
+    let state: *const (dyn core::any::Any + Send + Sync) = context.host_state();
+    // SAFETY: `new_host_context::<T>` is the only place this shim for `T` is installed,
+    // and it installs it next to a `HostState<T>`; the context owns the state.
+    let state = unsafe { &*state.cast::<HostState<T>>() };
     let current = crate::func::call::current_store();
     let Some(id) = current.id else {
         return Err(Error::msg("host function called outside a call into wasm"));
@@ -129,7 +129,11 @@ unsafe fn call_host<T: 'static>(
         // SAFETY: the caller passes a buffer of `len` values.
         unsafe { core::slice::from_raw_parts_mut(values, len) }
     };
-    let instance = store.opaque().instance_for_vmctx(caller_vmctx as usize);
-    let func = Arc::clone(&state.func);
-    (func.call)(Caller { store, instance }, values)
+    let caller = Caller {
+        store,
+        caller_vmctx: caller_vmctx as usize,
+    };
+    // `state` lives in the host context, which the store keeps until it is dropped, so
+    // it outlives this call whatever the closure does with the store.
+    (state.func.call)(caller, values)
 }

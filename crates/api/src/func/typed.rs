@@ -2,8 +2,9 @@
 //! to WebAssembly values (`WasmTy`) and tuples of them to parameter and result lists.
 
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 
-use vm::ValRaw;
+use vm::{VMFuncRef, ValRaw};
 
 use crate::error::{Error, Result};
 use crate::func::Func;
@@ -157,6 +158,9 @@ const INLINE_VALUES: usize = 8;
 /// A function whose signature was checked once, so calls need no per-value checks.
 pub struct TypedFunc<Params, Results> {
     func: Func,
+    /// The address of the function's `VMFuncRef`, looked up once: it never changes for
+    /// the life of the store, and it is used only after `func`'s store is checked.
+    func_ref: usize,
     marker: PhantomData<fn(Params) -> Results>,
 }
 
@@ -170,7 +174,8 @@ impl<Params, Results> Copy for TypedFunc<Params, Results> {}
 
 impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     /// Wraps `func` after checking it has exactly these parameter and result types.
-    pub(crate) fn new(func: Func, ty: &crate::types::FuncType) -> Result<Self> {
+    pub(crate) fn new(func: Func, data: &crate::func::FuncData) -> Result<Self> {
+        let ty = &data.ty;
         let params = Params::valtypes();
         let results = Results::valtypes();
         if ty.params() != params.as_slice() || ty.results() != results.as_slice() {
@@ -181,6 +186,7 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         }
         Ok(Self {
             func,
+            func_ref: data.func_ref_ptr().as_ptr() as usize,
             marker: PhantomData,
         })
     }
@@ -198,7 +204,9 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     /// function belongs to another store.
     pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
         let store = store.as_context_mut();
-        let func_ref = self.func.checked_func_ref(store.0.opaque())?;
+        self.func.0.check(store.0.opaque().id(), "function")?;
+        let func_ref = NonNull::new(self.func_ref as *mut VMFuncRef)
+            .ok_or_else(|| Error::msg("function handles are never null"))?;
         let len = Params::LEN.max(Results::LEN);
         // Calls are frequent and lists short: keep the buffer on the stack.
         let mut inline = [ValRaw::default(); INLINE_VALUES];

@@ -37,6 +37,10 @@ const ALT_STACK_SIZE: usize = 64 * 1024;
 ///
 /// When `sigaction` fails (then no wasm can run with signals-based traps).
 pub fn init_traps() -> io::Result<()> {
+    // Every call into wasm asks; after the first, the answer is one load.
+    if let Some(Ok(())) = INSTALLED.get() {
+        return Ok(());
+    }
     INSTALLED
         .get_or_init(|| {
             for (slot, &signal) in PREVIOUS.iter().zip(&TRAP_SIGNALS) {
