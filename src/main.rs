@@ -1,8 +1,11 @@
 //! The `tarn` command: inspect WebAssembly modules (and, as the runtime grows, run them
 //! and their test scripts).
+#![deny(unsafe_code)]
 
+mod compile;
 mod input;
 mod inspect;
+mod precompiled;
 mod run;
 mod wasm_flags;
 mod wast;
@@ -16,6 +19,7 @@ Usage: tarn <COMMAND> [ARGS...]
 
 Commands:
   run FILE       Run a module's export with arguments from the command line
+  compile FILE   Compile a module ahead of time into a .cwasm artifact
   wast FILE...   Run .wast test scripts and report per-file counts
   inspect FILE   Print a module's entities, segments and VMContext layout
   help           Print this message
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
     };
     match command.as_str() {
         "run" => run::main(rest),
+        "compile" => compile::main(rest),
         "wast" => wast::main(rest),
         "inspect" => inspect::main(rest),
         "help" | "--help" | "-h" => {

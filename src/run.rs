@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tarn::{Config, Engine, Error, Extern, Linker, Module, Store, Val, ValType};
+use tarn::{Config, Engine, Error, Extern, Linker, Store, Val, ValType};
 use tarn_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx};
 
 const HELP: &str = "\
@@ -15,8 +15,8 @@ Usage: tarn run [OPTIONS] FILE [ARGS...]
 Instantiates FILE (.wasm or .wat) with WASI preview1 and runs it. A WASI command's
 `_start` runs with ARGS as argv[1..] (argv[0] is FILE); its exit status becomes tarn's.
 With --invoke, the export NAME is called with ARGS parsed by its parameter types, and
-its results are printed one per line. Options go before FILE; everything after FILE is
-passed to the program.
+its results are printed one per line. Options go before FILE (`--invoke NAME` may also
+directly follow it); everything after FILE is passed to the program.
 
 Options:
   --dir HOST[::GUEST]  Give the program the host directory HOST as GUEST (default: the
@@ -26,6 +26,8 @@ Options:
   --invoke NAME        Call the export NAME instead of `_start`
   --fuel N             Give the store N units of fuel; running out traps
   --timeout MS         Interrupt wasm after MS milliseconds (epoch interruption)
+  --allow-precompiled  Accept an artifact of `tarn compile` as FILE; its machine code
+                       runs unchecked, so only use artifacts you trust
   -h, --help           Print this message
 ";
 
@@ -41,6 +43,7 @@ struct Options {
     invoke: Option<String>,
     fuel: Option<u64>,
     timeout: Option<Duration>,
+    allow_precompiled: bool,
     dirs: Vec<(String, String)>,
     envs: Vec<(String, String)>,
     /// `-W` values, applied in order.
@@ -96,6 +99,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         invoke: None,
         fuel: None,
         timeout: None,
+        allow_precompiled: false,
         dirs: Vec::new(),
         envs: Vec::new(),
         wasm_flags: Vec::new(),
@@ -104,7 +108,13 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         if !options.file.is_empty() {
-            options.args.push(arg.clone());
+            // `FILE --invoke NAME ARGS...` is accepted too, as the first thing after FILE.
+            if arg == "--invoke" && options.args.is_empty() && options.invoke.is_none() {
+                let name = iter.next().ok_or("--invoke needs a value")?;
+                options.invoke = Some(name.clone());
+            } else {
+                options.args.push(arg.clone());
+            }
             continue;
         }
         let mut value = |name: &str| {
@@ -115,6 +125,7 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
             "--invoke" => options.invoke = Some(value("--invoke")?),
+            "--allow-precompiled" => options.allow_precompiled = true,
             "-W" => options.wasm_flags.push(value("-W")?),
             "--fuel" => {
                 let fuel = value("--fuel")?;
@@ -175,7 +186,6 @@ fn wasi_context(options: &Options) -> Result<WasiCtx, Error> {
 }
 
 fn run(options: &Options) -> Result<Outcome, Error> {
-    let wasm = crate::input::read_module(Path::new(&options.file)).map_err(Error::msg)?;
     let mut config = Config::new();
     config.consume_fuel(options.fuel.is_some());
     config.epoch_interruption(options.timeout.is_some());
@@ -183,7 +193,11 @@ fn run(options: &Options) -> Result<Outcome, Error> {
         crate::wasm_flags::apply(&mut config, flag).map_err(Error::msg)?;
     }
     let engine = Engine::new(&config)?;
-    let module = Module::new(&engine, &wasm)?;
+    let module = crate::precompiled::load_module(
+        &engine,
+        Path::new(&options.file),
+        options.allow_precompiled,
+    )?;
     let mut store = Store::new(&engine, wasi_context(options)?);
     if let Some(fuel) = options.fuel {
         store.set_fuel(fuel)?;

@@ -1,5 +1,6 @@
 //! Workspace-level integration tests, one module per topic.
 
+mod artifacts;
 mod cli_inspect;
 mod cli_run;
 mod epochs;

@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::signatures::TypeIds;
 use crate::types::{ExternType, FuncType};
 
+mod artifact;
+
 /// A compiled module. Cheap to clone; instantiate it in any store of its engine.
 #[derive(Clone)]
 pub struct Module {
@@ -73,8 +75,23 @@ impl Module {
     pub fn from_binary(engine: &Engine, wasm: &[u8]) -> Result<Self> {
         let translation = environ::translate_module(wasm, engine.config().features)?;
         let compiled = engine.compiler().compile_module(translation)?;
-        let code = CodeMemory::publish(&compiled.text, Arc::new(compiled.info))?;
-        let env = compiled.module;
+        Self::from_compiled(
+            engine,
+            compiled.module,
+            &compiled.text,
+            Arc::new(compiled.info),
+        )
+    }
+
+    /// A module from its compiled parts, freshly compiled or loaded from an artifact:
+    /// publishes the code and registers the signatures.
+    fn from_compiled(
+        engine: &Engine,
+        env: environ::Module,
+        text: &[u8],
+        info: Arc<environ::CompiledModuleInfo>,
+    ) -> Result<Self> {
+        let code = CodeMemory::publish(text, info)?;
         let mut types: Vec<FuncType> = Vec::with_capacity(env.types.len());
         for ty in env.types.values() {
             let converted = FuncType::convert(ty, &types);

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod builtins;
+mod codec;
 mod compiled;
 mod const_expr;
 mod entity;
@@ -32,6 +33,7 @@ mod types;
 mod vmoffsets;
 
 pub use builtins::{BuiltinFunction, BuiltinSignature, BuiltinType, GROW_FAILED, GROW_TRAPPED};
+pub use codec::{Decode, DecodeError, Encode, Reader, Writer, checksum};
 pub use compiled::{
     AddressMapEntry, CompiledFunction, CompiledModuleInfo, FunctionLoc, HandlerSite, Relocation,
     TrapSite,

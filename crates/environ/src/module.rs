@@ -5,7 +5,7 @@ use core::ops::Range;
 use std::collections::HashMap;
 
 use crate::const_expr::ConstExpr;
-use crate::entity::EntityVec;
+use crate::entity::{EntityVec, TypedIndex};
 use crate::types::{EntityType, FuncType, GlobalType, MemoryType, RefType, TableType};
 use crate::{
     DataIndex, DefinedFuncIndex, DefinedGlobalIndex, DefinedMemoryIndex, DefinedTableIndex,
@@ -276,6 +276,93 @@ impl Module {
         self.export_names
             .insert(export.name.clone(), self.exports.len());
         self.exports.push(export);
+    }
+
+    /// Checks what the rest of Tarn relies on without re-checking: imports counted
+    /// within their index spaces, every index naming an entity that exists, and segment
+    /// byte ranges inside `data_bytes`. Validation guarantees all of it for a translated
+    /// module; a decoded one is checked here.
+    ///
+    /// # Errors
+    ///
+    /// What is out of range.
+    pub fn check_consistency(&self) -> Result<(), &'static str> {
+        let within = |ok: bool, what: &'static str| if ok { Ok(()) } else { Err(what) };
+        within(
+            self.num_imported_funcs <= self.functions.len(),
+            "imported function count",
+        )?;
+        within(
+            self.num_imported_tables <= self.tables.len(),
+            "imported table count",
+        )?;
+        within(
+            self.num_imported_memories <= self.memories.len(),
+            "imported memory count",
+        )?;
+        within(
+            self.num_imported_globals <= self.globals.len(),
+            "imported global count",
+        )?;
+        within(
+            self.num_imported_tags <= self.tags.len(),
+            "imported tag count",
+        )?;
+        within(
+            self.table_inits.len() == self.num_defined_tables(),
+            "table initialisers",
+        )?;
+        within(
+            self.global_inits.len() == self.num_defined_globals(),
+            "global initialisers",
+        )?;
+        let types = self.types.len();
+        for decl in self.functions.values() {
+            within(decl.ty.index() < types, "function type")?;
+            let slot_ok = decl
+                .func_ref
+                .is_none_or(|slot| slot.index() < self.num_escaped_funcs);
+            within(slot_ok, "function reference slot")?;
+        }
+        within(self.tags.values().all(|ty| ty.index() < types), "tag type")?;
+        for entity in self
+            .imports
+            .iter()
+            .map(|i| i.index)
+            .chain(self.exports.iter().map(|e| e.index))
+        {
+            let exists = match entity {
+                EntityIndex::Function(f) => f.index() < self.functions.len(),
+                EntityIndex::Table(t) => t.index() < self.tables.len(),
+                EntityIndex::Memory(m) => m.index() < self.memories.len(),
+                EntityIndex::Global(g) => g.index() < self.globals.len(),
+                EntityIndex::Tag(t) => t.index() < self.tags.len(),
+            };
+            within(exists, "import or export index")?;
+        }
+        within(
+            self.start.is_none_or(|f| f.index() < self.functions.len()),
+            "start function",
+        )?;
+        for segment in self.elements.values() {
+            if let ElementMode::Active { table, .. } = segment.mode {
+                within(table.index() < self.tables.len(), "element segment table")?;
+            }
+            if let ElementItems::Functions(funcs) = &segment.items {
+                let ok = funcs.iter().all(|f| f.index() < self.functions.len());
+                within(ok, "element segment function")?;
+            }
+        }
+        for segment in self.data.values() {
+            if let DataMode::Active { memory, .. } = segment.mode {
+                within(memory.index() < self.memories.len(), "data segment memory")?;
+            }
+            within(
+                segment.range.end <= self.data_bytes.len(),
+                "data segment bytes",
+            )?;
+        }
+        Ok(())
     }
 
     /// The bytes of a data segment.

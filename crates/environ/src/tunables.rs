@@ -60,6 +60,36 @@ impl Tunables {
         }
     }
 
+    /// Every setting as a `(name, value)` pair, for comparing the settings an artifact
+    /// was compiled with against an engine's and naming the first that differs.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let Self {
+            memory_reservation,
+            memory_guard_size,
+            memory_may_move,
+            signals_based_traps,
+            consume_fuel,
+            epoch_interruption,
+            table_lazy_init,
+            nan_canonicalization,
+            relaxed_simd_deterministic,
+        } = self;
+        vec![
+            ("memory_reservation", memory_reservation.to_string()),
+            ("memory_guard_size", memory_guard_size.to_string()),
+            ("memory_may_move", memory_may_move.to_string()),
+            ("signals_based_traps", signals_based_traps.to_string()),
+            ("consume_fuel", consume_fuel.to_string()),
+            ("epoch_interruption", epoch_interruption.to_string()),
+            ("table_lazy_init", table_lazy_init.to_string()),
+            ("nan_canonicalization", nan_canonicalization.to_string()),
+            (
+                "relaxed_simd_deterministic",
+                relaxed_simd_deterministic.to_string(),
+            ),
+        ]
+    }
+
     /// Whether an access to a 32-bit memory with static `offset` and `width` bytes can
     /// never leave the reservation plus guard, so the hardware catches every overflow.
     ///

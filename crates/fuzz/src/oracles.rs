@@ -3,6 +3,7 @@
 //! how much was checked, so the smoke test can assert the oracles are not vacuous.
 
 mod compile;
+mod deserialize;
 mod differential;
 mod exceptions;
 mod instantiate;
@@ -14,6 +15,7 @@ use arbitrary::Unstructured;
 use crate::engines::{Fuel, TarnConfig};
 
 pub use self::compile::{compile, compile_twice};
+pub use self::deserialize::deserialize;
 pub use self::differential::{compare, differential};
 pub use self::exceptions::exceptions;
 pub use self::instantiate::{instantiate, run_module};
@@ -34,13 +36,14 @@ pub enum Verdict {
 pub type Oracle = fn(&[u8]) -> Verdict;
 
 /// Every oracle with its name, in the order the smoke test and CONTRIBUTING.md list them.
-pub const ALL: [(&str, Oracle); 6] = [
+pub const ALL: [(&str, Oracle); 7] = [
     ("validate", validate),
     ("compile", compile),
     ("instantiate", instantiate),
     ("differential", differential),
     ("memory_accesses", memory_accesses),
     ("exceptions", exceptions),
+    ("deserialize", deserialize),
 ];
 
 /// The module the oracle called `oracle` builds from the fuzzer's bytes `data`, as a

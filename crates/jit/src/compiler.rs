@@ -75,6 +75,30 @@ impl Compiler {
         &self.tunables
     }
 
+    /// The target triple code is generated for.
+    pub fn target(&self) -> String {
+        self.isa.triple().to_string()
+    }
+
+    /// Every Cranelift setting that shapes the code, shared and ISA-specific, as
+    /// `name=value` pairs in a fixed order, so two compilers generate interchangeable code
+    /// exactly when their descriptions are equal.
+    pub fn flags_description(&self) -> Vec<String> {
+        // The verifier checks code without changing it (it is on in debug builds only).
+        let shared = self
+            .isa
+            .flags()
+            .iter()
+            .filter(|value| value.name != "enable_verifier")
+            .map(|value| value.to_string());
+        let isa = self
+            .isa
+            .isa_flags()
+            .into_iter()
+            .map(|value| value.to_string());
+        shared.chain(isa).collect()
+    }
+
     /// Compiles every function of a translated module, with an array-to-wasm trampoline for
     /// each escaping function and a wasm-to-array trampoline for each signature that
     /// imported functions use, into one linked text section.

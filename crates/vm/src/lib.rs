@@ -37,6 +37,7 @@ mod error;
 mod exceptions;
 mod instance;
 mod libcalls;
+mod mapped_file;
 mod memory;
 mod memory_image;
 mod mmap;
@@ -59,6 +60,7 @@ pub use instance::{
     DefinedFunctionCode, Export, Instance, InstanceAllocationRequest, InstanceAllocator,
     InstanceHandle, InstantiationError, OnDemandInstanceAllocator, ResolvedImports,
 };
+pub use mapped_file::MappedFile;
 pub use memory::LinearMemory;
 pub use memory_image::{MemoryImage, MemoryImages};
 pub use store::{HostError, ResourceLimiter, StoreHooks};

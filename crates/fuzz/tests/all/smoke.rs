@@ -121,6 +121,11 @@ fn exceptions_cross_host_and_wasm_frames_consistently() {
 }
 
 #[test]
+fn damaged_artifacts_are_rejected_or_load_without_crashing() {
+    assert_mostly_checked("deserialize", oracles::deserialize);
+}
+
+#[test]
 fn every_oracle_is_run_by_this_file() {
     let names: Vec<&str> = oracles::ALL.iter().map(|(name, _)| *name).collect();
     assert_eq!(
@@ -131,7 +136,8 @@ fn every_oracle_is_run_by_this_file() {
             "instantiate",
             "differential",
             "memory_accesses",
-            "exceptions"
+            "exceptions",
+            "deserialize"
         ]
     );
 }

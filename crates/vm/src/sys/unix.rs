@@ -125,6 +125,27 @@ pub(crate) unsafe fn mmap_file_fixed(
     Ok(())
 }
 
+/// Maps `len` bytes of `file` from its start, read-only and private.
+pub(crate) fn mmap_file_readonly(file: &std::fs::File, len: usize) -> io::Result<NonNull<u8>> {
+    use std::os::fd::AsRawFd;
+    let flags = libc::MAP_PRIVATE;
+    // SAFETY: a new mapping at an address of the kernel's choosing aliases no Rust object.
+    let ptr = unsafe {
+        libc::mmap(
+            ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            flags,
+            file.as_raw_fd(),
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    NonNull::new(ptr.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))
+}
+
 /// The signals whose faults compiled code may cause.
 pub(crate) const TRAP_SIGNALS: [libc::c_int; 4] =
     [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
