@@ -223,18 +223,27 @@ fn runs() -> Vec<Run> {
     runs
 }
 
-/// Every run again with funcref tables filled eagerly and memories initialised by
-/// copying, so both ways of initialising an instance are held to the whole suite. Files
-/// with expected failures (GC) are not repeated.
+/// Every run again with funcref tables filled eagerly, memories initialised by copying
+/// and the pooling allocator, so both ways of initialising an instance and both
+/// allocators are held to the whole suite. Files with expected failures (GC) are not
+/// repeated.
 fn eager_init_runs(runs: &[Run]) -> Vec<Run> {
     runs.iter()
         .filter(|run| expected_failure(&run.label).is_none())
         .map(|run| {
             let mut config = run.config.clone();
-            config.table_lazy_init(false).memory_init_cow(false);
+            let mut pooling = tarn::PoolingAllocationConfig::new();
+            pooling
+                .total_memories(100)
+                .total_tables(100)
+                .table_elements(1 << 20);
+            config
+                .table_lazy_init(false)
+                .memory_init_cow(false)
+                .allocation_strategy(tarn::InstanceAllocationStrategy::Pooling(pooling));
             Run {
                 label: format!("eager-init/{}", run.label),
-                tier: "eager init (tables filled, memories copied)".to_owned(),
+                tier: "eager init, pooling (tables filled, memories copied)".to_owned(),
                 source: run.source.clone(),
                 config,
             }

@@ -14,6 +14,7 @@ mod linker;
 mod memory_table_global;
 mod module;
 mod multi_value;
+mod pooling;
 mod simd;
 mod soundness;
 mod stack_overflow;

@@ -15,6 +15,92 @@ pub struct Config {
     pub(crate) tunables: Tunables,
     pub(crate) max_wasm_stack: usize,
     pub(crate) memory_init_cow: bool,
+    pub(crate) allocation_strategy: InstanceAllocationStrategy,
+}
+
+/// How an engine allocates instances with their memories and tables.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum InstanceAllocationStrategy {
+    /// Map and unmap each memory and table as instances come and go (the default).
+    #[default]
+    OnDemand,
+    /// Reserve slots for a bounded number of instances, memories and tables when the
+    /// engine is made, and reuse them: instantiation then maps nothing, and a memory
+    /// image stays mapped in its slot for the next instance of the same module.
+    Pooling(PoolingAllocationConfig),
+}
+
+/// The limits of the pooling allocator. Each is checked at instantiation; exceeding one
+/// is an error naming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolingAllocationConfig {
+    pub(crate) total_core_instances: u32,
+    pub(crate) total_memories: u32,
+    pub(crate) total_tables: u32,
+    pub(crate) max_memory_size: usize,
+    pub(crate) table_elements: usize,
+}
+
+impl Default for PoolingAllocationConfig {
+    fn default() -> Self {
+        Self {
+            total_core_instances: 1000,
+            total_memories: 1000,
+            total_tables: 1000,
+            max_memory_size: 4 << 30,
+            table_elements: 20_000,
+        }
+    }
+}
+
+impl PoolingAllocationConfig {
+    /// The default limits: 1000 instances, memories and tables, memories of up to 4 GiB,
+    /// tables of up to 20,000 elements.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many instances may be alive at once.
+    pub fn total_core_instances(&mut self, count: u32) -> &mut Self {
+        self.total_core_instances = count;
+        self
+    }
+
+    /// How many linear memories may be alive at once. Each reserves address space for
+    /// the memory reservation plus its guard when the engine is made.
+    pub fn total_memories(&mut self, count: u32) -> &mut Self {
+        self.total_memories = count;
+        self
+    }
+
+    /// How many tables may be alive at once.
+    pub fn total_tables(&mut self, count: u32) -> &mut Self {
+        self.total_tables = count;
+        self
+    }
+
+    /// The most bytes a memory may have, at instantiation or by growing (at most the
+    /// memory reservation).
+    pub fn max_memory_size(&mut self, bytes: usize) -> &mut Self {
+        self.max_memory_size = bytes;
+        self
+    }
+
+    /// The most elements a table may have, at instantiation or by growing.
+    pub fn table_elements(&mut self, count: usize) -> &mut Self {
+        self.table_elements = count;
+        self
+    }
+
+    pub(crate) fn to_vm(&self) -> vm::PoolingConfig {
+        vm::PoolingConfig {
+            total_instances: self.total_core_instances,
+            total_memories: self.total_memories,
+            total_tables: self.total_tables,
+            max_memory_size: self.max_memory_size,
+            table_elements: self.table_elements,
+        }
+    }
 }
 
 impl Default for Config {
@@ -26,6 +112,7 @@ impl Default for Config {
             tunables: Tunables::default_for_host(),
             max_wasm_stack: 512 << 10,
             memory_init_cow: true,
+            allocation_strategy: InstanceAllocationStrategy::OnDemand,
         }
     }
 }
@@ -216,6 +303,13 @@ impl Config {
     /// are always copied. Hosts without in-memory files (`memfd`) always copy.
     pub fn memory_init_cow(&mut self, enable: bool) -> &mut Self {
         self.memory_init_cow = enable;
+        self
+    }
+
+    /// How instances, their memories and tables are allocated: on demand (the default)
+    /// or from a pool reserved when the engine is made.
+    pub fn allocation_strategy(&mut self, strategy: InstanceAllocationStrategy) -> &mut Self {
+        self.allocation_strategy = strategy;
         self
     }
 

@@ -5,8 +5,8 @@ use core::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::config::Config;
-use crate::error::Result;
+use crate::config::{Config, InstanceAllocationStrategy};
+use crate::error::{Error, Result};
 use crate::signatures::SignatureRegistry;
 
 /// A compilation and execution environment: settings, a compiler for the host, the
@@ -19,6 +19,7 @@ pub struct Engine {
 
 struct EngineInner {
     config: Config,
+    allocator: Box<dyn vm::InstanceAllocator + Send + Sync>,
     compiler: jit::Compiler,
     signatures: Arc<SignatureRegistry>,
     epoch: AtomicU64,
@@ -33,8 +34,18 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Self> {
         let compiler = jit::Compiler::new(config.tunables.clone(), config.opt_level)?
             .with_parallel_compilation(config.parallel_compilation);
+        let allocator: Box<dyn vm::InstanceAllocator + Send + Sync> = match &config
+            .allocation_strategy
+        {
+            InstanceAllocationStrategy::OnDemand => Box::new(vm::OnDemandInstanceAllocator),
+            InstanceAllocationStrategy::Pooling(pooling) => Box::new(
+                vm::PoolingInstanceAllocator::new(pooling.to_vm(), &config.tunables)
+                    .map_err(|e| Error::msg(format!("cannot set up the pooling allocator: {e}")))?,
+            ),
+        };
         Ok(Self {
             inner: Arc::new(EngineInner {
+                allocator,
                 config: config.clone(),
                 compiler,
                 signatures: Arc::default(),
@@ -57,6 +68,11 @@ impl Engine {
     /// Whether two handles are the same engine.
     pub fn same(a: &Engine, b: &Engine) -> bool {
         Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    /// The allocator of this engine's instances.
+    pub(crate) fn allocator(&self) -> &(dyn vm::InstanceAllocator + Send + Sync) {
+        &*self.inner.allocator
     }
 
     pub(crate) fn compiler(&self) -> &jit::Compiler {

@@ -43,7 +43,7 @@ mod tag;
 mod types;
 mod values;
 
-pub use config::{Config, OptLevel};
+pub use config::{Config, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
 pub use engine::Engine;
 pub use environ::{CompileError, TrapCode};
 pub use error::{Error, FrameInfo, Result, Trap};

@@ -22,6 +22,7 @@ pub use allocate::{
     DefinedFunctionCode, InstanceAllocationRequest, InstanceAllocator, InstantiationError,
     OnDemandInstanceAllocator, ResolvedImports,
 };
+pub(crate) use allocate::{allocate_instance, check_request};
 pub use exports::Export;
 
 use crate::ValRaw;
@@ -54,6 +55,8 @@ pub struct Instance {
     /// A pointer to `vmctx` derived from the whole allocation, so writes through it may
     /// reach the bytes past the end of `Instance`.
     vmctx_ptr: NonNull<VMContext>,
+    /// The pooling allocator's count of live instances, decremented when this drops.
+    _pool_token: Option<crate::pool::InstanceToken>,
     vmctx: VMContext,
 }
 

@@ -41,6 +41,7 @@ mod mapped_file;
 mod memory;
 mod memory_image;
 mod mmap;
+mod pool;
 mod reservations;
 mod store;
 mod sys;
@@ -63,6 +64,7 @@ pub use instance::{
 pub use mapped_file::MappedFile;
 pub use memory::LinearMemory;
 pub use memory_image::{MemoryImage, MemoryImages};
+pub use pool::{PoolingConfig, PoolingInstanceAllocator};
 pub use store::{HostError, ResourceLimiter, StoreHooks};
 pub use table::{MAX_TABLE_ELEMENTS, Table, TableElement, TableError};
 pub use trap::{Trap, TrapReason};

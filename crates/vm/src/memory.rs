@@ -2,11 +2,14 @@
 //! protections (or by moving, when the tunables allow a smaller reservation), and the
 //! `VMMemoryDefinition` compiled code reads on every access.
 
+use std::sync::Arc;
+
 use environ::{MemoryType, Tunables, WASM_PAGE_SIZE};
 
 use crate::instance::InstantiationError;
 use crate::memory_image::MemoryImage;
 use crate::mmap::{Mmap, round_up_to_page};
+use crate::pool::{MemoryPool, MemorySlot};
 use crate::reservations::{self, Registration};
 use crate::store::{HostError, ResourceLimiter};
 use crate::sys::Protection;
@@ -24,11 +27,7 @@ const _: () = assert!(PAGE as u64 == WASM_PAGE_SIZE);
 /// bounds checks, and `grow` only changes protections.
 #[derive(Debug)]
 pub struct LinearMemory {
-    /// The whole mapping, known to the fault handler as a memory's. Declared (so
-    /// dropped) before `mmap`: the range is forgotten before it is unmapped, and so
-    /// before another mapping can reuse it.
-    _registration: Registration,
-    mmap: Mmap,
+    backing: Backing,
     ty: MemoryType,
     /// The wasm-visible size in bytes, a whole number of wasm pages.
     byte_size: usize,
@@ -43,6 +42,21 @@ pub struct LinearMemory {
     may_move: bool,
     /// Whether the start of the memory was mapped from its module's image.
     imaged: bool,
+}
+
+/// Where a memory's bytes live.
+#[derive(Debug)]
+enum Backing {
+    /// Its own mapping.
+    Owned {
+        /// The whole mapping, known to the fault handler as a memory's. Declared (so
+        /// dropped) before `mmap`: the range is forgotten before it is unmapped, and so
+        /// before another mapping can reuse it.
+        _registration: Registration,
+        mmap: Mmap,
+    },
+    /// A slot of the pooling allocator, given back (reset) when the memory drops.
+    Pooled(MemorySlot),
 }
 
 fn pages_to_bytes(pages: u64) -> Option<usize> {
@@ -68,6 +82,62 @@ impl LinearMemory {
         limiter: Option<&mut dyn ResourceLimiter>,
         image: Option<&MemoryImage>,
     ) -> Result<Self, InstantiationError> {
+        let minimum = Self::minimum_allowed(ty, limiter)?;
+        let configured = usize::try_from(tunables.memory_reservation).unwrap_or(usize::MAX);
+        let guard = usize::try_from(tunables.memory_guard_size).unwrap_or(usize::MAX);
+        let may_move = tunables.may_move(&ty);
+        let reservation = if may_move {
+            configured.max(minimum)
+        } else if minimum <= configured {
+            configured
+        } else {
+            return Err(limit_error(format!(
+                "memory minimum of {minimum} bytes exceeds the {configured}-byte reservation"
+            )));
+        };
+        let mut memory = Self::reserve(ty, reservation, guard, may_move)?;
+        memory.initialise(minimum, image)?;
+        Ok(memory)
+    }
+
+    /// Creates a memory of `ty`'s minimum size in a slot of `pool`, as
+    /// [`LinearMemory::new`] does in a mapping of its own. A pooled memory never moves:
+    /// it grows within the slot, up to the pool's maximum memory size.
+    pub(crate) fn new_pooled(
+        ty: MemoryType,
+        limiter: Option<&mut dyn ResourceLimiter>,
+        image: Option<&MemoryImage>,
+        pool: &Arc<MemoryPool>,
+    ) -> Result<Self, InstantiationError> {
+        let minimum = Self::minimum_allowed(ty, limiter)?;
+        if minimum > pool.max_bytes() {
+            return Err(limit_error(format!(
+                "memory minimum of {minimum} bytes exceeds the pooling allocator's maximum \
+                 memory size of {} bytes",
+                pool.max_bytes()
+            )));
+        }
+        let image = image.filter(|image| image.offset() + image.len() <= minimum);
+        let slot = pool.take(image)?;
+        let mut memory = Self {
+            guard: pool.stride() - pool.max_bytes(),
+            reservation: pool.max_bytes(),
+            imaged: slot.has_image(),
+            backing: Backing::Pooled(slot),
+            ty,
+            byte_size: 0,
+            accessible: 0,
+            may_move: false,
+        };
+        memory.initialise(minimum, None)?;
+        Ok(memory)
+    }
+
+    /// Checks a new memory's type and asks the limiter; returns the minimum in bytes.
+    fn minimum_allowed(
+        ty: MemoryType,
+        limiter: Option<&mut dyn ResourceLimiter>,
+    ) -> Result<usize, InstantiationError> {
         if ty.shared {
             return Err(InstantiationError::Unsupported("shared memories"));
         }
@@ -84,23 +154,19 @@ impl LinearMemory {
                 )));
             }
         }
-        let configured = usize::try_from(tunables.memory_reservation).unwrap_or(usize::MAX);
-        let guard = usize::try_from(tunables.memory_guard_size).unwrap_or(usize::MAX);
-        let may_move = tunables.may_move(&ty);
-        let reservation = if may_move {
-            configured.max(minimum)
-        } else if minimum <= configured {
-            configured
-        } else {
-            return Err(limit_error(format!(
-                "memory minimum of {minimum} bytes exceeds the {configured}-byte reservation"
-            )));
-        };
-        let mut memory = Self::reserve(ty, reservation, guard, may_move)?;
-        memory
-            .make_accessible(minimum)
+        Ok(minimum)
+    }
+
+    /// Makes the first `minimum` bytes accessible and maps `image` over them.
+    fn initialise(
+        &mut self,
+        minimum: usize,
+        image: Option<&MemoryImage>,
+    ) -> Result<(), InstantiationError> {
+        self.make_accessible(minimum)
             .map_err(InstantiationError::Resource)?;
-        memory.byte_size = minimum;
+        self.byte_size = minimum;
+        let memory = self;
         if let Some(image) = image {
             let fits = image
                 .offset()
@@ -116,7 +182,7 @@ impl LinearMemory {
             unsafe { image.map_into(memory.base()) }.map_err(InstantiationError::Resource)?;
             memory.imaged = true;
         }
-        Ok(memory)
+        Ok(())
     }
 
     fn reserve(
@@ -135,8 +201,10 @@ impl LinearMemory {
         let mmap = Mmap::reserve(total.max(1)).map_err(InstantiationError::Resource)?;
         let registration = reservations::register(mmap.as_mut_ptr() as usize, mmap.len());
         Ok(Self {
-            _registration: registration,
-            mmap,
+            backing: Backing::Owned {
+                _registration: registration,
+                mmap,
+            },
             ty,
             byte_size: 0,
             accessible: 0,
@@ -150,11 +218,19 @@ impl LinearMemory {
     /// Makes the first `bytes` (rounded up to host pages) readable and writable.
     fn make_accessible(&mut self, bytes: usize) -> std::io::Result<()> {
         let wanted = round_up_to_page(bytes).ok_or_else(|| std::io::Error::other("overflow"))?;
+        let mmap = match &mut self.backing {
+            Backing::Owned { mmap, .. } => mmap,
+            Backing::Pooled(slot) => {
+                slot.make_accessible(wanted)?;
+                self.accessible = self.accessible.max(wanted);
+                return Ok(());
+            }
+        };
         if wanted > self.accessible {
             // SAFETY: the range lies inside our reservation (callers check `bytes` against
             // it), is page-aligned, and only gains access, so no reference is affected.
             unsafe {
-                self.mmap.protect(
+                mmap.protect(
                     self.accessible,
                     wanted - self.accessible,
                     Protection::ReadWrite,
@@ -193,7 +269,10 @@ impl LinearMemory {
 
     /// The first byte of the memory. It changes only when growth moves the memory.
     pub fn base(&self) -> *mut u8 {
-        self.mmap.as_mut_ptr()
+        match &self.backing {
+            Backing::Owned { mmap, .. } => mmap.as_mut_ptr(),
+            Backing::Pooled(slot) => slot.base(),
+        }
     }
 
     /// What compiled code reads: base and current length.

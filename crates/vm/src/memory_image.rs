@@ -5,6 +5,7 @@
 //! page is copied only when the instance first writes to it.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use environ::{DefinedMemoryIndex, EntityVec, MemoryImageLayout, Module};
 
@@ -14,6 +15,9 @@ use crate::sys;
 /// `offset`.
 #[derive(Debug)]
 pub struct MemoryImage {
+    /// Unique for the life of the process, so a pooled memory slot can tell whether the
+    /// image mapped into it is this one.
+    id: u64,
     file: std::fs::File,
     offset: usize,
     len: usize,
@@ -39,7 +43,19 @@ impl MemoryImage {
             let position = at.checked_sub(layout.offset).ok_or_else(too_large)?;
             file.write_all_at(&module.data_bytes[range], position)?;
         }
-        Ok(Some(Self { file, offset, len }))
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(Some(Self {
+            id,
+            file,
+            offset,
+            len,
+        }))
+    }
+
+    /// The image's process-wide identity.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// The first byte of memory the image covers.

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use environ::{FUNCREF_INIT_BIT, FuncRefIndex, RefFamily, RefType, TableType, TrapCode};
 
 use crate::instance::InstantiationError;
+use crate::pool::{TablePool, TableSlot};
 use crate::store::{HostError, ResourceLimiter};
 use crate::vmcontext::{VMFuncRef, VMTableDefinition};
 
@@ -163,10 +164,77 @@ impl LazyImage {
     }
 }
 
+/// Where a table's slots live: its own vector, or a slot of the pooling allocator
+/// (a fixed capacity, zeroed when the table drops).
+#[derive(Debug)]
+enum Slots {
+    Heap(Vec<usize>),
+    Pooled { slot: TableSlot, len: usize },
+}
+
+impl Slots {
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Self::Heap(slots) => slots,
+            // SAFETY: the pool slot holds `capacity >= len` initialised (zeroed or
+            // written) elements, owned by this table.
+            Self::Pooled { slot, len } => unsafe {
+                core::slice::from_raw_parts(slot.elements(), *len)
+            },
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [usize] {
+        match self {
+            Self::Heap(slots) => slots,
+            // SAFETY: as in `as_slice`, and `&mut self` makes this the only reference.
+            Self::Pooled { slot, len } => unsafe {
+                core::slice::from_raw_parts_mut(slot.elements(), *len)
+            },
+        }
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut usize {
+        match self {
+            Self::Heap(slots) => slots.as_mut_ptr(),
+            Self::Pooled { slot, .. } => slot.elements(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Heap(slots) => slots.len(),
+            Self::Pooled { len, .. } => *len,
+        }
+    }
+
+    /// Grows to `new` elements, the new ones set to `fill`; `false` when there is no
+    /// room (allocation failed, or the pool slot is full), changing nothing.
+    fn grow(&mut self, new: usize, fill: usize) -> bool {
+        match self {
+            Self::Heap(slots) => {
+                if slots.try_reserve_exact(new - slots.len()).is_err() {
+                    return false;
+                }
+                slots.resize(new, fill);
+            }
+            Self::Pooled { slot, len } => {
+                if new > slot.capacity() {
+                    return false;
+                }
+                let old = *len;
+                *len = new;
+                self.as_mut_slice()[old..].fill(fill);
+            }
+        }
+        true
+    }
+}
+
 /// A WebAssembly table owned by an instance.
 #[derive(Debug)]
 pub struct Table {
-    slots: Vec<usize>,
+    slots: Slots,
     ty: TableType,
     lazy: Option<LazyImage>,
 }
@@ -181,6 +249,42 @@ impl Table {
         ty: TableType,
         limiter: Option<&mut dyn ResourceLimiter>,
     ) -> Result<Self, InstantiationError> {
+        let minimum = Self::minimum_allowed(ty, limiter)?;
+        Ok(Self {
+            slots: Slots::Heap(vec![0; minimum]),
+            ty,
+            lazy: None,
+        })
+    }
+
+    /// Creates a table of `ty`'s minimum size in a slot of `pool`, as [`Table::new`]
+    /// does on the heap; it grows within the slot.
+    pub(crate) fn new_pooled(
+        ty: TableType,
+        limiter: Option<&mut dyn ResourceLimiter>,
+        pool: &Arc<TablePool>,
+    ) -> Result<Self, InstantiationError> {
+        let minimum = Self::minimum_allowed(ty, limiter)?;
+        let slot = pool.take()?;
+        if minimum > slot.capacity() {
+            return Err(InstantiationError::Limit(format!(
+                "table minimum of {minimum} elements exceeds the pooling allocator's {} \
+                 table elements",
+                slot.capacity()
+            )));
+        }
+        Ok(Self {
+            slots: Slots::Pooled { slot, len: minimum },
+            ty,
+            lazy: None,
+        })
+    }
+
+    /// Checks a new table's minimum and asks the limiter; returns the minimum.
+    fn minimum_allowed(
+        ty: TableType,
+        limiter: Option<&mut dyn ResourceLimiter>,
+    ) -> Result<usize, InstantiationError> {
         let minimum = usize::try_from(ty.limits.minimum)
             .ok()
             .filter(|&n| n <= MAX_TABLE_ELEMENTS)
@@ -198,11 +302,7 @@ impl Table {
                 )));
             }
         }
-        Ok(Self {
-            slots: vec![0; minimum],
-            ty,
-            lazy: None,
-        })
+        Ok(minimum)
     }
 
     /// Gives the table the elements its uninitialised slots start with.
@@ -238,7 +338,7 @@ impl Table {
     /// The element at `index`.
     pub fn get(&self, index: u64) -> Option<TableElement> {
         let index = usize::try_from(index).ok()?;
-        let mut slot = *self.slots.get(index)?;
+        let mut slot = *self.slots.as_slice().get(index)?;
         if slot == 0 {
             slot = self.initial_slot(index);
         }
@@ -253,7 +353,11 @@ impl Table {
     pub fn set(&mut self, index: u64, element: TableElement) -> Result<(), TableError> {
         let slot = element.into_slot(self.ty.element)?;
         let index = usize::try_from(index).map_err(|_| TableError::OutOfBounds)?;
-        *self.slots.get_mut(index).ok_or(TableError::OutOfBounds)? = slot;
+        *self
+            .slots
+            .as_mut_slice()
+            .get_mut(index)
+            .ok_or(TableError::OutOfBounds)? = slot;
         Ok(())
     }
 
@@ -265,7 +369,7 @@ impl Table {
     pub fn fill(&mut self, dst: u64, element: TableElement, len: u64) -> Result<(), TableError> {
         let slot = element.into_slot(self.ty.element)?;
         let range = checked_range(dst, len, self.slots.len()).ok_or(TableError::OutOfBounds)?;
-        self.slots[range].fill(slot);
+        self.slots.as_mut_slice()[range].fill(slot);
         Ok(())
     }
 
@@ -304,13 +408,9 @@ impl Table {
             .limits
             .maximum
             .is_none_or(|maximum| u64::try_from(new).is_ok_and(|new| new <= maximum));
-        if !within_type
-            || new > MAX_TABLE_ELEMENTS
-            || self.slots.try_reserve_exact(new - old).is_err()
-        {
+        if !within_type || new > MAX_TABLE_ELEMENTS || !self.slots.grow(new, slot) {
             return Ok(None);
         }
-        self.slots.resize(new, slot);
         Ok(Some(old))
     }
 
@@ -340,10 +440,10 @@ mod tests {
     #[test]
     fn funcref_slots_start_uninitialised_and_read_as_null() {
         let mut table = Table::new(table_type(RefType::FUNCREF, 2, None), None).unwrap();
-        assert_eq!(table.slots, vec![0; 2]);
+        assert_eq!(table.slots.as_slice(), &[0; 2]);
         assert_eq!(table.initial_slot(0), FUNCREF_INIT_BIT);
         table.set(0, TableElement::null(RefType::FUNCREF)).unwrap();
-        assert_eq!(table.slots[0], FUNCREF_INIT_BIT);
+        assert_eq!(table.slots.as_slice()[0], FUNCREF_INIT_BIT);
         assert_eq!(
             table.get(1),
             Some(TableElement::FuncRef(core::ptr::null_mut()))

@@ -9,9 +9,7 @@
 use core::ptr::NonNull;
 use std::sync::Arc;
 
-use vm::{
-    InstanceAllocationRequest, InstanceAllocator, OnDemandInstanceAllocator, ResolvedImports,
-};
+use vm::{InstanceAllocationRequest, ResolvedImports};
 
 use super::ResolvedImports as Imports;
 use crate::error::{Error, Result};
@@ -49,5 +47,5 @@ pub(crate) fn allocate<T: 'static>(
     // the store; the engine (epoch counter) and the module (published code) are kept by
     // the store and the instance's data; imported entities belong to instances of the
     // same store, which are only freed with it.
-    unsafe { OnDemandInstanceAllocator.allocate(request, store.vm_limiter()) }.map_err(Error::new)
+    unsafe { engine.allocator().allocate(request, store.vm_limiter()) }.map_err(Error::new)
 }

@@ -19,6 +19,7 @@ use crate::ValRaw;
 use crate::libcalls::BUILTINS;
 use crate::memory::LinearMemory;
 use crate::memory_image::MemoryImages;
+use crate::pool::InstanceToken;
 use crate::store::{HostError, ResourceLimiter};
 use crate::table::{LazyImage, Table};
 use crate::vmcontext::{
@@ -178,7 +179,7 @@ impl InstanceAllocator for OnDemandInstanceAllocator {
             tables.push(Table::new(*ty, reborrow(&mut limiter))?);
         }
         // SAFETY: the caller's promises about the request's pointers carry over.
-        unsafe { allocate_instance(request, memories, tables) }
+        unsafe { allocate_instance(request, memories, tables, None) }
     }
 }
 
@@ -186,7 +187,9 @@ fn mismatch(what: &str, expected: usize, got: usize) -> InstantiationError {
     InstantiationError::Mismatch(format!("expected {expected} {what}, got {got}"))
 }
 
-fn check_request(request: &InstanceAllocationRequest<'_>) -> Result<(), InstantiationError> {
+pub(crate) fn check_request(
+    request: &InstanceAllocationRequest<'_>,
+) -> Result<(), InstantiationError> {
     let module = &request.module;
     let imports = &request.imports;
     let counts = [
@@ -258,10 +261,11 @@ fn instance_layout(offsets: &VMOffsets) -> Result<Layout, InstantiationError> {
 /// # Safety
 ///
 /// As for [`InstanceAllocator::allocate`]; the request must have passed `check_request`.
-unsafe fn allocate_instance(
+pub(crate) unsafe fn allocate_instance(
     request: InstanceAllocationRequest<'_>,
     memories: EntityVec<DefinedMemoryIndex, LinearMemory>,
     tables: EntityVec<DefinedTableIndex, Table>,
+    pool_token: Option<InstanceToken>,
 ) -> Result<InstanceHandle, InstantiationError> {
     let layout = instance_layout(&request.offsets)?;
     // SAFETY: the layout has a non-zero size (it holds at least an `Instance`).
@@ -296,6 +300,7 @@ unsafe fn allocate_instance(
         tables,
         type_ids: Arc::clone(&request.type_ids),
         vmctx_ptr,
+        _pool_token: pool_token,
         vmctx: VMContext::MARKER,
     };
     // SAFETY: the allocation is sized and aligned for an `Instance` and is fresh.

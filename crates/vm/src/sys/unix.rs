@@ -102,6 +102,43 @@ pub(crate) fn memory_file(_len: usize) -> io::Result<Option<std::fs::File>> {
     Ok(None)
 }
 
+/// Gives the pages of `len` bytes at `ptr` back to the kernel: anonymous pages read as
+/// zero afterwards, pages of a private file mapping as the file's contents.
+///
+/// # Safety
+///
+/// The page-aligned range must lie inside a mapping the caller owns, with no Rust
+/// reference into it.
+pub(crate) unsafe fn decommit(ptr: *mut u8, len: usize) -> io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    // SAFETY: the caller owns the range and holds no reference into it.
+    let rc = unsafe { libc::madvise(ptr.cast(), len, libc::MADV_DONTNEED) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Replaces whatever is mapped at `ptr` (`len` bytes) with fresh inaccessible anonymous
+/// memory, as a reservation has.
+///
+/// # Safety
+///
+/// The page-aligned range must lie inside a mapping the caller owns, with no Rust
+/// reference into it.
+pub(crate) unsafe fn remap_reserved(ptr: *mut u8, len: usize) -> io::Result<()> {
+    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED;
+    // SAFETY: the caller owns the range and holds no reference into it.
+    let mapped = unsafe { libc::mmap(ptr.cast(), len, libc::PROT_NONE, flags, -1, 0) };
+    if mapped == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Maps `len` bytes of `file` from its start at `ptr`, readable, writable and private
 /// (copy-on-write), replacing what was mapped there.
 ///
