@@ -138,6 +138,17 @@ fn rows() -> Vec<Row> {
     rows.push(Row::new("instantiate 100k-entry funcref table", || {
         probed_instantiation_contenders(&modules::large_table_wat(), modules::LARGE_TABLE_PROBE)
     }));
+    rows.push(Row::new("instantiate small module (pooling)", || {
+        pooled_contenders(modules::INSTANTIATE_WAT, modules::INSTANTIATE_PROBE)
+    }));
+    rows.push(Row::new(
+        "instantiate 32 MiB initialised memory (pooling)",
+        || pooled_contenders(&modules::large_memory_wat(), modules::LARGE_MEMORY_PROBE),
+    ));
+    rows.push(Row::new(
+        "instantiate 100k-entry funcref table (pooling)",
+        || pooled_contenders(&modules::large_table_wat(), modules::LARGE_TABLE_PROBE),
+    ));
     rows.push(Row::new("instantiate via InstancePre", || {
         let wasm = wasm(modules::INSTANTIATE_WAT);
         vec![
@@ -152,6 +163,17 @@ fn rows() -> Vec<Row> {
         "instantiate + call probe",
         instantiation_and_call_contenders,
     ));
+    rows.push(Row::new("deserialize a precompiled 1 MB module", || {
+        let wasm = wasm(&modules::compile_wat(modules::DESERIALIZE_FUNCTIONS));
+        let (tarn_check, tarn_size, tarn_op) = engines::tarn::deserialization(&wasm);
+        let (wasmtime_check, wasmtime_size, wasmtime_op) =
+            engines::wasmtime::deserialization(&wasm);
+        eprintln!("artifact sizes: tarn {tarn_size} bytes, wasmtime {wasmtime_size} bytes");
+        vec![
+            Contender::with_check(Runner::Tarn, tarn_check, tarn_op),
+            Contender::with_check(Runner::Wasmtime, wasmtime_check, wasmtime_op),
+        ]
+    }));
     rows.push(Row::new(
         format!("compile {} functions", modules::COMPILE_FUNCTIONS),
         compilation_contenders,
@@ -247,6 +269,18 @@ fn probed_instantiation_contenders(wat: &str, probe: i32) -> Vec<Contender> {
     let wasm = wasm(wat);
     let (tarn_probe, tarn_op) = engines::tarn::instantiation(&wasm);
     let (wasmtime_probe, wasmtime_op) = engines::wasmtime::instantiation(&wasm);
+    assert_eq!(tarn_probe, i64::from(probe), "tarn's probe");
+    vec![
+        Contender::with_check(Runner::Tarn, tarn_probe, tarn_op),
+        Contender::with_check(Runner::Wasmtime, wasmtime_probe, wasmtime_op),
+    ]
+}
+
+/// Instantiation of `wat`'s module with each engine's pooling allocator.
+fn pooled_contenders(wat: &str, probe: i32) -> Vec<Contender> {
+    let wasm = wasm(wat);
+    let (tarn_probe, tarn_op) = engines::tarn::pooled_instantiation(&wasm);
+    let (wasmtime_probe, wasmtime_op) = engines::wasmtime::pooled_instantiation(&wasm);
     assert_eq!(tarn_probe, i64::from(probe), "tarn's probe");
     vec![
         Contender::with_check(Runner::Tarn, tarn_probe, tarn_op),

@@ -143,6 +143,48 @@ macro_rules! engine_runners {
             (probe, Box::new(op))
         }
 
+        /// Like [`instantiation`], on an engine with the pooling allocator (room for 100
+        /// instances, memories and tables, tables of up to 100,000 elements).
+        pub fn pooled_instantiation(wasm: &[u8]) -> (i64, Op) {
+            let mut pooling = ::$krate::PoolingAllocationConfig::new();
+            pooling
+                .total_core_instances(100)
+                .total_memories(100)
+                .total_tables(100)
+                .table_elements(100_000);
+            let mut config = ::$krate::Config::new();
+            config.allocation_strategy(::$krate::InstanceAllocationStrategy::Pooling(pooling));
+            let engine = Engine::new(&config).expect(concat!($name, " sets up pooling"));
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the module"));
+            let probe = instantiate_and_probe(&engine, &module);
+            let op = move || {
+                let mut store = Store::new(&engine, ());
+                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+                0
+            };
+            (probe, Box::new(op))
+        }
+
+        /// Returns the export count of the module `wasm` loaded from an artifact, and an
+        /// operation that loads the artifact again (and drops the module).
+        #[expect(unsafe_code, reason = "loading an artifact is unsafe in both engines")]
+        pub fn deserialization(wasm: &[u8]) -> (i64, usize, Op) {
+            let engine = Engine::default();
+            let artifact = engine
+                .precompile_module(wasm)
+                .expect(concat!($name, " precompiles the module"));
+            let size = artifact.len();
+            // SAFETY: the artifact was just made by this engine.
+            let load = move || {
+                unsafe { Module::deserialize(&engine, &artifact) }
+                    .expect(concat!($name, " loads its artifact"))
+                    .exports()
+                    .len() as i64
+            };
+            let mut op: Op = Box::new(load);
+            (op(), size, op)
+        }
+
         /// An operation that creates a fresh store and instantiates the module through an
         /// `InstancePre` made once by a linker.
         pub fn instantiation_pre(wasm: &[u8]) -> Op {

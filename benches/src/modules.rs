@@ -104,6 +104,10 @@ pub const LARGE_TABLE_PROBE: i32 = if (LARGE_TABLE_ENTRIES - 1) % 2 == 0 {
     3
 };
 
+/// How many functions the module of the deserialization row has: enough for about
+/// 1 MB of artifact.
+pub const DESERIALIZE_FUNCTIONS: usize = 2000;
+
 /// How many functions the generated compilation module has.
 pub const COMPILE_FUNCTIONS: usize = 400;
 

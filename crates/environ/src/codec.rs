@@ -10,7 +10,6 @@
 
 use core::fmt;
 use core::ops::Range;
-use std::collections::HashMap;
 
 use crate::compiled::{
     AddressMapEntry, CompiledFunction, CompiledModuleInfo, FunctionLoc, HandlerSite, Relocation,
@@ -19,8 +18,8 @@ use crate::compiled::{
 use crate::const_expr::{ConstExpr, ConstOp};
 use crate::entity::{EntityVec, TypedIndex};
 use crate::module::{
-    DataMode, DataSegment, ElementItems, ElementMode, ElementSegment, Export, FunctionDecl, Import,
-    Module, Names,
+    DataMode, DataSegment, ElementItems, ElementMode, ElementSegment, Export, FunctionDecl,
+    FunctionNames, Import, Module, Names,
 };
 use crate::types::{
     EntityType, FuncType, GlobalType, HeapType, Limits, MemoryType, RefType, TableType, WasmValType,
@@ -417,14 +416,118 @@ struct_codec! {
     ElementSegment { mode, ty, items }
     DataSegment { mode, range }
     FunctionLoc { start, length }
-    TrapSite { code_offset, code }
-    AddressMapEntry { code_offset, wasm_offset }
     Relocation { code_offset, target, addend }
     CompiledFunction { wasm_call, array_call }
-    HandlerSite { return_offset, handler_offset, frame_offset }
-    CompiledModuleInfo {
-        functions, wasm_to_array_trampolines, trap_sites, address_map, handler_sites,
-        relocations,
+}
+
+/// Items of one fixed size, which long sequences (a large module has hundreds of
+/// thousands of address-map entries) encode and decode as one block.
+trait Fixed: Sized {
+    const SIZE: usize;
+    fn write(&self, out: &mut Vec<u8>);
+    /// Reads an item from exactly `SIZE` bytes.
+    fn read(bytes: &[u8]) -> Option<Self>;
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    let mut array = [0; 4];
+    array.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(array)
+}
+
+impl Fixed for AddressMapEntry {
+    const SIZE: usize = 8;
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.code_offset.to_le_bytes());
+        out.extend_from_slice(&self.wasm_offset.to_le_bytes());
+    }
+    fn read(bytes: &[u8]) -> Option<Self> {
+        Some(Self {
+            code_offset: u32_at(bytes, 0),
+            wasm_offset: u32_at(bytes, 4),
+        })
+    }
+}
+
+impl Fixed for TrapSite {
+    const SIZE: usize = 5;
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.code_offset.to_le_bytes());
+        out.push(self.code as u8);
+    }
+    fn read(bytes: &[u8]) -> Option<Self> {
+        Some(Self {
+            code_offset: u32_at(bytes, 0),
+            code: TrapCode::from_u8(bytes[4])?,
+        })
+    }
+}
+
+impl Fixed for HandlerSite {
+    const SIZE: usize = 12;
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.return_offset.to_le_bytes());
+        out.extend_from_slice(&self.handler_offset.to_le_bytes());
+        out.extend_from_slice(&self.frame_offset.to_le_bytes());
+    }
+    fn read(bytes: &[u8]) -> Option<Self> {
+        Some(Self {
+            return_offset: u32_at(bytes, 0),
+            handler_offset: u32_at(bytes, 4),
+            frame_offset: u32_at(bytes, 8),
+        })
+    }
+}
+
+impl Writer {
+    fn fixed<T: Fixed>(&mut self, items: &[T]) -> &mut Self {
+        self.len_prefix(items.len());
+        self.bytes.reserve(items.len() * T::SIZE);
+        for item in items {
+            item.write(&mut self.bytes);
+        }
+        self
+    }
+}
+
+impl Reader<'_> {
+    fn fixed<T: Fixed>(&mut self, what: &'static str) -> Result<Vec<T>, DecodeError> {
+        let len = self.len_prefix(what)?;
+        let size = len.checked_mul(T::SIZE).ok_or_else(|| self.error(what))?;
+        let start = self.offset;
+        let bytes = self.take(size, what)?;
+        bytes
+            .chunks_exact(T::SIZE)
+            .map(T::read)
+            .collect::<Option<Vec<T>>>()
+            .ok_or(DecodeError {
+                what,
+                offset: start,
+            })
+    }
+}
+
+impl Encode for CompiledModuleInfo {
+    fn encode(&self, w: &mut Writer) {
+        w.put(&self.functions)
+            .put(&self.wasm_to_array_trampolines)
+            .fixed(&self.trap_sites)
+            .fixed(&self.address_map)
+            .fixed(&self.handler_sites)
+            .put(&self.relocations);
+    }
+}
+
+impl Decode for CompiledModuleInfo {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            functions: r.get()?,
+            wasm_to_array_trampolines: r.get()?,
+            trap_sites: r.fixed("trap sites")?,
+            address_map: r.fixed("address map")?,
+            handler_sites: r.fixed("handler sites")?,
+            relocations: r.get()?,
+        })
     }
 }
 
@@ -579,12 +682,10 @@ impl Decode for BuiltinFunction {
 
 impl Encode for Names {
     fn encode(&self, w: &mut Writer) {
-        let mut functions: Vec<(crate::FuncIndex, &String)> =
-            self.functions.iter().map(|(&f, name)| (f, name)).collect();
-        functions.sort_unstable_by_key(|&(f, _)| f);
-        w.put(&self.module).put(&(functions.len() as u32));
-        for (func, name) in functions {
-            w.put(&func).put(name);
+        let (text, entries) = self.functions.parts();
+        w.put(&self.module).put(text).put(&(entries.len() as u32));
+        for &(func, start, end) in entries {
+            w.put(&func).put(&start).put(&end);
         }
     }
 }
@@ -592,14 +693,14 @@ impl Encode for Names {
 impl Decode for Names {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let module = r.get()?;
-        let functions: Vec<(crate::FuncIndex, String)> = {
-            let len = r.len_prefix("names")?;
-            (0..len).map(|_| r.get()).collect::<Result<_, _>>()?
-        };
-        Ok(Names {
-            module,
-            functions: functions.into_iter().collect::<HashMap<_, _>>(),
-        })
+        let text: String = r.get()?;
+        let len = r.len_prefix("function names")?;
+        let entries = (0..len)
+            .map(|_| Ok((r.get()?, r.get()?, r.get()?)))
+            .collect::<Result<Vec<(crate::FuncIndex, u32, u32)>, DecodeError>>()?;
+        let functions =
+            FunctionNames::from_parts(text, entries).ok_or_else(|| r.error("function names"))?;
+        Ok(Names { module, functions })
     }
 }
 

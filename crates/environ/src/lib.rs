@@ -48,8 +48,8 @@ pub use index::{
     OwnedMemoryIndex, TableIndex, TagIndex, TypeIndex,
 };
 pub use module::{
-    DataMode, DataSegment, ElementItems, ElementMode, ElementSegment, Export, FunctionDecl, Import,
-    Module, Names,
+    DataMode, DataSegment, ElementItems, ElementMode, ElementSegment, Export, FunctionDecl,
+    FunctionNames, Import, Module, Names,
 };
 pub use static_init::{MemoryImageLayout, StaticInit};
 pub use translate::{FunctionBodyData, ModuleTranslation, translate_module};

@@ -126,7 +126,82 @@ pub struct Names {
     /// The module's own name.
     pub module: Option<String>,
     /// Function names.
-    pub functions: HashMap<FuncIndex, String>,
+    pub functions: FunctionNames,
+}
+
+/// Function names: one string holding them all and, sorted by function, where each lies
+/// in it. Two allocations however many functions are named keeps translating and
+/// loading an artifact quick.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FunctionNames {
+    text: String,
+    /// `(function, start, end)` of each name in `text`, sorted by function, one per function.
+    entries: Vec<(FuncIndex, u32, u32)>,
+}
+
+impl FunctionNames {
+    /// Names `func` (a later name for the same function replaces the earlier one).
+    pub fn insert(&mut self, func: FuncIndex, name: &str) {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(name);
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        match self.entries.last() {
+            Some(&(last, ..)) if last >= func => {
+                match self.entries.binary_search_by_key(&func, |&(f, ..)| f) {
+                    Ok(i) => self.entries[i] = (func, start, end),
+                    Err(i) => self.entries.insert(i, (func, start, end)),
+                }
+            }
+            _ => self.entries.push((func, start, end)),
+        }
+    }
+
+    /// The name of `func`, if it has one.
+    pub fn get(&self, func: FuncIndex) -> Option<&str> {
+        let i = self
+            .entries
+            .binary_search_by_key(&func, |&(f, ..)| f)
+            .ok()?;
+        let (_, start, end) = self.entries[i];
+        self.text.get(start as usize..end as usize)
+    }
+
+    /// How many functions are named.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no function is named.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every named function and its name, in function order.
+    pub fn iter(&self) -> impl Iterator<Item = (FuncIndex, &str)> + '_ {
+        self.entries.iter().map(|&(func, start, end)| {
+            (
+                func,
+                self.text.get(start as usize..end as usize).unwrap_or(""),
+            )
+        })
+    }
+
+    /// The parts, for encoding.
+    pub(crate) fn parts(&self) -> (&str, &[(FuncIndex, u32, u32)]) {
+        (&self.text, &self.entries)
+    }
+
+    /// Names from their parts, if every range lies on character boundaries of `text`
+    /// and the functions are strictly increasing.
+    pub(crate) fn from_parts(text: String, entries: Vec<(FuncIndex, u32, u32)>) -> Option<Self> {
+        let ranges_ok = entries.iter().all(|&(_, start, end)| {
+            start <= end
+                && text.is_char_boundary(start as usize)
+                && text.is_char_boundary(end as usize)
+        });
+        let sorted = entries.windows(2).all(|pair| pair[0].0 < pair[1].0);
+        (ranges_ok && sorted).then_some(Self { text, entries })
+    }
 }
 
 /// Everything a module declares, as plain data.
@@ -372,7 +447,7 @@ impl Module {
 
     /// The name of a function, from the name section, if it has one.
     pub fn func_name(&self, func: FuncIndex) -> Option<&str> {
-        self.names.functions.get(&func).map(String::as_str)
+        self.names.functions.get(func)
     }
 
     /// Gives a `VMFuncRef` slot to every function that escapes: exported, started, named by

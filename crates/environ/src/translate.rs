@@ -390,7 +390,7 @@ impl<'data> Translator<'data> {
                         self.module
                             .names
                             .functions
-                            .insert(FuncIndex::from_u32(naming.index), naming.name.to_string());
+                            .insert(FuncIndex::from_u32(naming.index), naming.name);
                     }
                 }
                 _ => {}

@@ -63,11 +63,16 @@ fn malformed(message: String) -> PublishError {
     PublishError::Malformed(message)
 }
 
-fn check_loc(loc: FunctionLoc, len: usize, what: &str) -> Result<(), PublishError> {
+fn check_loc(
+    loc: FunctionLoc,
+    len: usize,
+    what: impl FnOnce() -> String,
+) -> Result<(), PublishError> {
     let end = u64::from(loc.start) + u64::from(loc.length);
     if end > len as u64 {
         return Err(malformed(format!(
-            "{what} at {loc:?} is outside {len} bytes of code"
+            "{} at {loc:?} is outside {len} bytes of code",
+            what()
         )));
     }
     Ok(())
@@ -82,13 +87,13 @@ impl CodeMemory {
     pub fn publish(code: &[u8], info: Arc<CompiledModuleInfo>) -> Result<Self, PublishError> {
         let len = code.len();
         for (func, compiled) in info.functions.iter() {
-            check_loc(compiled.wasm_call, len, &format!("function {func}"))?;
+            check_loc(compiled.wasm_call, len, || format!("function {func}"))?;
             if let Some(array_call) = compiled.array_call {
-                check_loc(array_call, len, &format!("array call of {func}"))?;
+                check_loc(array_call, len, || format!("array call of {func}"))?;
             }
         }
         for (ty, loc) in &info.wasm_to_array_trampolines {
-            check_loc(*loc, len, &format!("trampoline for type {ty}"))?;
+            check_loc(*loc, len, || format!("trampoline for type {ty}"))?;
         }
         let mmap = Mmap::accessible(len.max(1)).map_err(PublishError::Io)?;
         // SAFETY: the fresh mapping is read-write and at least `len` bytes long.
