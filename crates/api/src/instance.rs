@@ -11,7 +11,7 @@ use vm::{VMFunctionImport, VMGlobalImport, VMMemoryImport, VMTableImport};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::externals::Extern;
-use crate::func::{Func, FuncData, TypedFunc, WasmParams, WasmResults};
+use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::global::{Global, GlobalData};
 use crate::memory::{Memory, MemoryData};
 use crate::module::Module;
@@ -206,7 +206,6 @@ pub(crate) fn instantiate<T: 'static>(
     };
     let instance = Instance(opaque.instances.push(opaque.id(), data));
     opaque.register_instance_vmctx(vmctx, instance);
-    register_escaping_funcs(opaque, instance);
     let data = opaque.instances.get_mut(opaque.id(), instance.0);
     if let Err(trap) = data.handle.initialize() {
         return Err(crate::func::call::trap_to_error(opaque, trap));
@@ -216,27 +215,6 @@ pub(crate) fn instantiate<T: 'static>(
         crate::func::call::invoke(store, start, &mut [])?;
     }
     Ok(instance)
-}
-
-/// Registers every function of the instance that compiled code can hand back as a
-/// funcref, with its signature, so the store can turn any such pointer into a `Func`.
-fn register_escaping_funcs(store: &mut StoreOpaque, instance: Instance) {
-    let data = store.instances.expect(store.id(), instance.0, "instance");
-    let env = std::sync::Arc::clone(data.module.env());
-    let refs: Vec<_> = env
-        .functions
-        .iter()
-        .filter(|(_, decl)| decl.func_ref.is_some())
-        .filter_map(|(func, _)| {
-            let func_ref = data.instance().func_ref(func)?;
-            let raw = data.instance().func_ref_value(func)?;
-            let ty = data.module.func_type(env.functions[func].ty).clone();
-            Some((func_ref, raw, ty))
-        })
-        .collect();
-    for (func_ref, raw, ty) in refs {
-        store.register_wasm_func(FuncData::wasm(func_ref, raw, ty));
-    }
 }
 
 /// Imports checked and converted to what the vm needs, plus the handles themselves.

@@ -33,6 +33,12 @@ struct ModuleInner {
     /// instantiation when the engine maps images (`None` when it copies, or when the
     /// images could not be made).
     memory_images: OnceLock<Option<vm::MemoryImages>>,
+    /// What every instantiation hands the vm, computed once: the `VMContext` layout and
+    /// each defined function's entries.
+    offsets: environ::VMOffsets,
+    function_code: environ::EntityVec<environ::DefinedFuncIndex, vm::DefinedFunctionCode>,
+    /// The function of each `VMFuncRef` slot, by `FuncRefIndex`.
+    escaping_funcs: Box<[environ::FuncIndex]>,
 }
 
 /// An import a module declares.
@@ -99,8 +105,22 @@ impl Module {
         }
         let types = types.into_boxed_slice();
         let type_ids = engine.signatures().register_all(types.iter());
+        let offsets = environ::VMOffsets::for_host(&env);
+        let function_code = code.function_code();
+        let mut escaping_funcs = vec![environ::FuncIndex::from_u32(0); env.num_escaped_funcs];
+        for (func, decl) in env.functions.iter() {
+            if let Some(slot) = decl
+                .func_ref
+                .and_then(|s| escaping_funcs.get_mut(s.as_u32() as usize))
+            {
+                *slot = func;
+            }
+        }
         Ok(Self {
             inner: Arc::new(ModuleInner {
+                offsets,
+                function_code,
+                escaping_funcs: escaping_funcs.into_boxed_slice(),
                 engine: engine.clone(),
                 env: Arc::new(env),
                 code,
@@ -131,6 +151,23 @@ impl Module {
             allocations = validator.into_allocations();
         }
         Ok(())
+    }
+
+    /// The module's `VMContext` layout on this host.
+    pub(crate) fn offsets(&self) -> &environ::VMOffsets {
+        &self.inner.offsets
+    }
+
+    /// The function of each `VMFuncRef` slot, by `FuncRefIndex`.
+    pub(crate) fn escaping_funcs(&self) -> &[environ::FuncIndex] {
+        &self.inner.escaping_funcs
+    }
+
+    /// Each defined function's published entries.
+    pub(crate) fn function_code(
+        &self,
+    ) -> &environ::EntityVec<environ::DefinedFuncIndex, vm::DefinedFunctionCode> {
+        &self.inner.function_code
     }
 
     /// The images to map into the memories of a new instance, or `None` to copy the

@@ -7,7 +7,7 @@ mod data;
 
 use core::any::Any;
 use core::ptr::NonNull;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use vm::{VMFuncRef, VMStoreContext};
 
@@ -55,7 +55,8 @@ pub struct StoreOpaque {
     pub(crate) globals: Arena<GlobalData>,
     pub(crate) tags: Arena<crate::tag::TagData>,
     extern_refs: Arena<ExternRefData>,
-    instance_by_vmctx: HashMap<usize, crate::instance::Instance>,
+    /// Ordered, so the instance whose `VMContext` holds an address is a range lookup.
+    instance_by_vmctx: BTreeMap<usize, crate::instance::Instance>,
     /// The `Func` made in this store for each shared host function body, by its address.
     host_funcs: HashMap<usize, Func>,
     fuel_enabled: bool,
@@ -95,7 +96,7 @@ impl<T: 'static> Store<T> {
             globals: Arena::new(),
             tags: Arena::new(),
             extern_refs: Arena::new(),
-            instance_by_vmctx: HashMap::new(),
+            instance_by_vmctx: BTreeMap::new(),
             host_funcs: HashMap::new(),
             fuel_enabled: engine.config().tunables.consume_fuel,
             wasm_depth: 0,
@@ -294,17 +295,46 @@ impl StoreOpaque {
         func
     }
 
-    /// The `Func` for a `VMFuncRef` that compiled code or a table handed back. Every
-    /// such handle belongs to a function registered at instantiation or creation.
+    /// The `Func` for a `VMFuncRef` that compiled code or a table handed back: a host
+    /// function (registered when it was made) or a wasm function of one of the store's
+    /// instances, registered the first time the host sees it (instantiation registers
+    /// none, so it costs nothing per escaping function).
     ///
     /// # Panics
     ///
     /// If the handle is unknown to this store, which would be a bug in Tarn.
     pub(crate) fn func_for_ref(&mut self, func_ref: NonNull<VMFuncRef>) -> Func {
-        match self.func_by_ref.get(&(func_ref.as_ptr() as usize)) {
-            Some(&func) => func,
+        let address = func_ref.as_ptr() as usize;
+        if let Some(&func) = self.func_by_ref.get(&address) {
+            return func;
+        }
+        match self.wasm_func_data(address) {
+            Some(data) => self.register_wasm_func(data),
             None => panic!("funcref {func_ref:?} does not belong to this store"),
         }
+    }
+
+    /// The function whose `VMFuncRef` lies at `address` in an instance's `VMContext`.
+    fn wasm_func_data(&self, address: usize) -> Option<FuncData> {
+        let (&vmctx, &instance) = self.instance_by_vmctx.range(..=address).next_back()?;
+        let data = self.instances.get(self.id, instance.0, "instance").ok()?;
+        let offsets = data.module.offsets();
+        let first = vmctx + offsets.vmctx_func_ref(environ::FuncRefIndex::from_u32(0)) as usize;
+        let size = offsets.size_of_vm_func_ref() as usize;
+        let distance = address.checked_sub(first)?;
+        if size == 0 || distance % size != 0 {
+            return None;
+        }
+        let func = *data.module.escaping_funcs().get(distance / size)?;
+        let instance = data.instance();
+        let func_ref = instance.func_ref(func)?;
+        if func_ref.as_ptr() as usize != address {
+            return None;
+        }
+        let raw = instance.func_ref_value(func)?;
+        let env = data.module.env();
+        let ty = data.module.func_type(env.functions[func].ty).clone();
+        Some(FuncData::wasm(func_ref, raw, ty))
     }
 
     /// Stores an externref's value.

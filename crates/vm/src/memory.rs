@@ -118,7 +118,9 @@ impl LinearMemory {
             )));
         }
         let image = image.filter(|image| image.offset() + image.len() <= minimum);
-        let slot = pool.take(image)?;
+        let mut slot = pool.take(image)?;
+        slot.set_accessible(minimum)
+            .map_err(InstantiationError::Resource)?;
         let mut memory = Self {
             guard: pool.stride() - pool.max_bytes(),
             reservation: pool.max_bytes(),
@@ -129,6 +131,9 @@ impl LinearMemory {
             accessible: 0,
             may_move: false,
         };
+        if let Backing::Pooled(slot) = &memory.backing {
+            memory.accessible = slot.accessible();
+        }
         memory.initialise(minimum, None)?;
         Ok(memory)
     }

@@ -143,11 +143,14 @@ struct MappedImage {
     len: usize,
 }
 
-/// A free memory slot and what is mapped in it.
+/// A free memory slot, what is mapped in it, and how much of it is left accessible
+/// (decommitted, so it reads as zeroes or the image), so that the next memory of the
+/// same size needs no protection change.
 #[derive(Debug)]
 struct FreeMemorySlot {
     index: usize,
     image: Option<MappedImage>,
+    accessible: usize,
 }
 
 /// Every memory slot: `stride` bytes each (the reservation and the guard), one mapping.
@@ -183,7 +186,11 @@ impl MemoryPool {
         let registration = reservations::register(mmap.as_mut_ptr() as usize, mmap.len());
         let free = (0..count)
             .rev()
-            .map(|index| FreeMemorySlot { index, image: None })
+            .map(|index| FreeMemorySlot {
+                index,
+                image: None,
+                accessible: 0,
+            })
             .collect();
         Ok(Self {
             _registration: registration,
@@ -234,9 +241,14 @@ impl MemoryPool {
             pool: Arc::clone(self),
             index: slot.index,
             image: slot.image,
-            accessible: 0,
+            accessible: slot.accessible,
         };
         if taken.image != wanted {
+            // SAFETY: the range is the slot's accessible start, which we own and
+            // nothing references while it is free.
+            unsafe { sys::mprotect(taken.base(), taken.accessible, Protection::None) }
+                .map_err(InstantiationError::Resource)?;
+            taken.accessible = 0;
             if let Some(old) = taken.image.take() {
                 // SAFETY: the old image's range lies in this slot, which we own and
                 // nothing references while it is free.
@@ -290,6 +302,29 @@ impl MemorySlot {
         self.image.is_some()
     }
 
+    /// Makes exactly the first `bytes` (page-rounded) accessible, for a new memory:
+    /// the rest of the slot must fault.
+    pub(crate) fn set_accessible(&mut self, bytes: usize) -> std::io::Result<()> {
+        let wanted = round_up_to_page(bytes).ok_or_else(|| std::io::Error::other("overflow"))?;
+        if wanted < self.accessible {
+            // SAFETY: the range is inside our slot and nothing references it yet.
+            unsafe {
+                sys::mprotect(
+                    self.base().add(wanted),
+                    self.accessible - wanted,
+                    Protection::None,
+                )?;
+            }
+            self.accessible = wanted;
+        }
+        self.make_accessible(wanted)
+    }
+
+    /// The bytes now accessible.
+    pub(crate) fn accessible(&self) -> usize {
+        self.accessible
+    }
+
     /// Makes the first `bytes` (page-rounded, within the slot's growth room) readable
     /// and writable.
     pub(crate) fn make_accessible(&mut self, bytes: usize) -> std::io::Result<()> {
@@ -313,14 +348,10 @@ impl MemorySlot {
 
 impl Drop for MemorySlot {
     fn drop(&mut self) {
-        let base = self.base();
         // SAFETY: the memory that used the slot is gone, so nothing references it;
-        // decommitting drops its pages (the image's read as the image again) and the
-        // protection change makes the slot a bare reservation again.
-        let reset = unsafe {
-            sys::decommit(base, self.accessible)
-                .and_then(|()| sys::mprotect(base, self.accessible, Protection::None))
-        };
+        // decommitting drops its pages (the image's read as the image again). The
+        // accessible part stays accessible: the next memory adjusts it to its size.
+        let reset = unsafe { sys::decommit(self.base(), self.accessible) };
         if reset.is_err() {
             // A slot that could not be reset is never reused.
             return;
@@ -332,6 +363,7 @@ impl Drop for MemorySlot {
             .push(FreeMemorySlot {
                 index: self.index,
                 image: self.image,
+                accessible: self.accessible,
             });
     }
 }
@@ -382,6 +414,7 @@ impl TablePool {
         Ok(TableSlot {
             pool: Arc::clone(self),
             index,
+            used: 0,
         })
     }
 }
@@ -391,6 +424,8 @@ impl TablePool {
 pub(crate) struct TableSlot {
     pool: Arc<TablePool>,
     index: usize,
+    /// How many leading elements were ever in use, which the reset must zero.
+    used: usize,
 }
 
 impl TableSlot {
@@ -411,12 +446,30 @@ impl TableSlot {
     pub(crate) fn capacity(&self) -> usize {
         self.pool.elements
     }
+
+    /// Records that the first `len` elements are in use.
+    pub(crate) fn use_elements(&mut self, len: usize) {
+        self.used = self.used.max(len);
+    }
 }
+
+/// Below this many bytes a table slot is zeroed by writing; above, its pages are given
+/// back to the kernel (a system call, then a fault per page on reuse).
+const TABLE_ZEROING_BYTES: usize = 16 << 10;
 
 impl Drop for TableSlot {
     fn drop(&mut self) {
-        // SAFETY: the table that used the slot is gone; the range is the slot itself.
-        let reset = unsafe { sys::decommit(self.elements().cast(), self.pool.stride) };
+        let bytes = self.used * size_of::<usize>();
+        let reset = if bytes <= TABLE_ZEROING_BYTES {
+            // SAFETY: the table that used the slot is gone; its first `used` elements
+            // lie in the slot.
+            unsafe { core::ptr::write_bytes(self.elements(), 0, self.used) };
+            Ok(())
+        } else {
+            let bytes = round_up_to_page(bytes).unwrap_or(self.pool.stride);
+            // SAFETY: as above; the page-rounded range stays inside the slot.
+            unsafe { sys::decommit(self.elements().cast(), bytes.min(self.pool.stride)) }
+        };
         if reset.is_ok() {
             self.pool
                 .free

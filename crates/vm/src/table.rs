@@ -222,6 +222,7 @@ impl Slots {
                 if new > slot.capacity() {
                     return false;
                 }
+                slot.use_elements(new);
                 let old = *len;
                 *len = new;
                 self.as_mut_slice()[old..].fill(fill);
@@ -265,7 +266,8 @@ impl Table {
         pool: &Arc<TablePool>,
     ) -> Result<Self, InstantiationError> {
         let minimum = Self::minimum_allowed(ty, limiter)?;
-        let slot = pool.take()?;
+        let mut slot = pool.take()?;
+        slot.use_elements(minimum);
         if minimum > slot.capacity() {
             return Err(InstantiationError::Limit(format!(
                 "table minimum of {minimum} elements exceeds the pooling allocator's {} \

@@ -24,10 +24,10 @@ pub(crate) fn allocate<T: 'static>(
     imports: &Imports,
 ) -> Result<vm::InstanceHandle> {
     let engine = module.engine();
-    let functions = module.code().function_code();
+
     let request = InstanceAllocationRequest {
         module: Arc::clone(module.env()),
-        offsets: environ::VMOffsets::for_host(module.env()),
+        offsets: *module.offsets(),
         imports: ResolvedImports {
             functions: &imports.functions,
             tables: &imports.tables_vm,
@@ -38,7 +38,7 @@ pub(crate) fn allocate<T: 'static>(
         type_ids: Arc::clone(module.type_ids()),
         store_context: store.opaque().vm_store_context(),
         epoch_counter: NonNull::from(engine.epoch_counter()),
-        functions: &functions,
+        functions: module.function_code(),
         tunables: &engine.config().tunables,
         memory_images: module.memory_images(),
     };
