@@ -257,7 +257,7 @@ macro_rules! into_func {
                 let ty = FuncType::new(vec![$($arg::valtype()),*], <R::Ok as WasmTyList>::valtypes());
                 #[allow(unused_variables, reason = "functions without parameters ignore the buffer")]
                 let call = move |_caller: Caller<'_, T>, values: &mut [ValRaw]| -> Result<()> {
-                    let results = self($($arg::from_raw(values[$index])),*).into_result()?;
+                    let results = self($($arg::from_raw(&values[$index])),*).into_result()?;
                     results.store_raw(values);
                     Ok(())
                 };
@@ -273,7 +273,7 @@ macro_rules! into_func {
                 let ty = FuncType::new(vec![$($arg::valtype()),*], <R::Ok as WasmTyList>::valtypes());
                 #[allow(unused_variables, reason = "functions without parameters ignore the buffer")]
                 let call = move |caller: Caller<'_, T>, values: &mut [ValRaw]| -> Result<()> {
-                    let results = self(caller, $($arg::from_raw(values[$index])),*).into_result()?;
+                    let results = self(caller, $($arg::from_raw(&values[$index])),*).into_result()?;
                     results.store_raw(values);
                     Ok(())
                 };

@@ -32,6 +32,7 @@ thread_local! {
 }
 
 /// The store of the innermost call into wasm on this thread (null without one).
+#[inline]
 pub(crate) fn current_store() -> CurrentStorePtr {
     CURRENT_STORE.with(Cell::get)
 }
@@ -43,6 +44,7 @@ struct CurrentStore {
 }
 
 impl CurrentStore {
+    #[inline]
     fn enter(store: CurrentStorePtr) -> Self {
         let previous = CURRENT_STORE.with(|current| current.replace(store));
         Self { previous }
@@ -50,6 +52,7 @@ impl CurrentStore {
 }
 
 impl Drop for CurrentStore {
+    #[inline]
     fn drop(&mut self) {
         CURRENT_STORE.with(|current| current.set(self.previous));
     }

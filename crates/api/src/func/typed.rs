@@ -17,8 +17,10 @@ pub trait WasmTy: Send + Sync + 'static {
     fn valtype() -> ValType;
     /// Encodes the value.
     fn into_raw(self) -> ValRaw;
-    /// Decodes a value of this type.
-    fn from_raw(raw: ValRaw) -> Self;
+    /// Decodes a value of this type. It takes a reference so that only the value's own
+    /// bytes are read: compiled code writes an `i32` as 4 bytes, and a 16-byte read
+    /// right after would wait for the store to reach memory.
+    fn from_raw(raw: &ValRaw) -> Self;
 }
 
 macro_rules! wasm_ty {
@@ -27,11 +29,13 @@ macro_rules! wasm_ty {
             fn valtype() -> ValType {
                 ValType::$valtype
             }
+            #[inline]
             fn into_raw(self) -> ValRaw {
                 let $v = self;
                 $into
             }
-            fn from_raw($r: ValRaw) -> Self {
+            #[inline]
+            fn from_raw($r: &ValRaw) -> Self {
                 $from
             }
         }
@@ -71,7 +75,7 @@ impl<A: WasmTy> WasmTyList for A {
         dst[0] = self.into_raw();
     }
     fn load_raw(src: &[ValRaw]) -> Self {
-        A::from_raw(src[0])
+        A::from_raw(&src[0])
     }
 }
 
@@ -86,7 +90,7 @@ macro_rules! wasm_ty_list {
                 $(dst[$index] = self.$index.into_raw();)*
             }
             fn load_raw(src: &[ValRaw]) -> Self {
-                ($($name::from_raw(src[$index]),)*)
+                ($($name::from_raw(&src[$index]),)*)
             }
         }
     };

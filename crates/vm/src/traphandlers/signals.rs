@@ -36,11 +36,18 @@ const ALT_STACK_SIZE: usize = 64 * 1024;
 /// # Errors
 ///
 /// When `sigaction` fails (then no wasm can run with signals-based traps).
+#[inline]
 pub fn init_traps() -> io::Result<()> {
     // Every call into wasm asks; after the first, the answer is one load.
     if let Some(Ok(())) = INSTALLED.get() {
         return Ok(());
     }
+    install_handlers()
+}
+
+/// Installs the handlers once (every later call returns the first outcome).
+#[cold]
+fn install_handlers() -> io::Result<()> {
     INSTALLED
         .get_or_init(|| {
             for (slot, &signal) in PREVIOUS.iter().zip(&TRAP_SIGNALS) {
@@ -87,10 +94,16 @@ thread_local! {
 /// keeping an existing one that is large enough. A failure leaves the thread as it was:
 /// faults are then handled on the thread's own stack, which works except for a host
 /// stack overflow.
+#[inline]
 pub(super) fn ensure_sigaltstack() {
-    if ALT_STACK_READY.get() {
-        return;
+    if !ALT_STACK_READY.get() {
+        install_sigaltstack();
     }
+}
+
+/// The slow path of [`ensure_sigaltstack`].
+#[cold]
+fn install_sigaltstack() {
     if sys::current_sigaltstack_size() >= ALT_STACK_SIZE {
         // Someone else's stack: it can vanish without telling us (Rust's runtime frees
         // its own at thread exit), so it is checked again on every entry.
