@@ -58,7 +58,7 @@ impl FuncData {
 
 /// The body of a host function: reads its arguments from the front of the buffer and
 /// writes its results there.
-type HostCall<T> = dyn Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync;
+pub(crate) type HostCall<T> = dyn Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync;
 
 /// A host function not yet tied to a store: its signature and its body. A `Linker` keeps
 /// these and makes a `Func` of each in every store it instantiates into.
@@ -68,15 +68,22 @@ pub struct HostFunc<T> {
     /// linker holding it) lives.
     pub(crate) signature: RegisteredType,
     pub(crate) call: Box<HostCall<T>>,
+    /// The array-call entry compiled code calls, made for `call`'s concrete type so it
+    /// calls the body directly rather than through the box's vtable.
+    pub(crate) entry: vm::VMArrayCallFunction,
 }
 
-impl<T> HostFunc<T> {
-    fn new(engine: &Engine, ty: FuncType, call: Box<HostCall<T>>) -> Self {
+impl<T: 'static> HostFunc<T> {
+    fn new<C>(engine: &Engine, ty: FuncType, call: C) -> Self
+    where
+        C: Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync + 'static,
+    {
         let signature = engine.signatures().register(&ty);
         Self {
             ty,
             signature,
-            call,
+            entry: host::entry_for::<T, C>(),
+            call: Box::new(call),
         }
     }
 }
@@ -123,7 +130,7 @@ impl Func {
             }
             Ok(())
         };
-        let host = HostFunc::new(store.engine(), ty, Box::new(call));
+        let host = HostFunc::new(store.engine(), ty, call);
         Self::from_host(store, Arc::new(host))
     }
 
@@ -261,7 +268,7 @@ macro_rules! into_func {
                     results.store_raw(values);
                     Ok(())
                 };
-                HostFunc::new(engine, ty, Box::new(call))
+                HostFunc::new(engine, ty, call)
             }
         }
 
@@ -277,7 +284,7 @@ macro_rules! into_func {
                     results.store_raw(values);
                     Ok(())
                 };
-                HostFunc::new(engine, ty, Box::new(call))
+                HostFunc::new(engine, ty, call)
             }
         }
     };

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::const_expr::ConstExpr;
 use crate::entity::{EntityVec, TypedIndex};
-use crate::types::{EntityType, FuncType, GlobalType, MemoryType, RefType, TableType};
+use crate::types::{EntityType, FuncType, GlobalType, MemoryType, RefType, TableType, WasmValType};
 use crate::{
     DataIndex, DefinedFuncIndex, DefinedGlobalIndex, DefinedMemoryIndex, DefinedTableIndex,
     DefinedTagIndex, ElemIndex, EntityIndex, FuncIndex, FuncRefIndex, GlobalIndex, MemoryIndex,
@@ -384,6 +384,10 @@ impl Module {
             "imported tag count",
         )?;
         within(
+            self.num_escaped_funcs <= self.functions.len(),
+            "escaped function count",
+        )?;
+        within(
             self.table_inits.len() == self.num_defined_tables(),
             "table initialisers",
         )?;
@@ -392,6 +396,24 @@ impl Module {
             "global initialisers",
         )?;
         let types = self.types.len();
+        // Without GC a type names only types before it; everything else names any type.
+        for (index, ty) in self.types.iter() {
+            let earlier = |t: &WasmValType| val_type_names_below(*t, index.index());
+            let ok = ty.params.iter().chain(ty.results.iter()).all(earlier);
+            within(ok, "type reference")?;
+        }
+        let ref_ok = |r: RefType| ref_type_names_below(r, types);
+        let val_ok = |v: WasmValType| val_type_names_below(v, types);
+        let ok = self.tables.values().all(|t| ref_ok(t.element))
+            && self.globals.values().all(|g| val_ok(g.content))
+            && self.elements.values().all(|e| ref_ok(e.ty))
+            && self.imports.iter().all(|i| match &i.ty {
+                EntityType::Function(ty) | EntityType::Tag(ty) => ty.index() < types,
+                EntityType::Table(t) => ref_ok(t.element),
+                EntityType::Global(g) => val_ok(g.content),
+                EntityType::Memory(_) => true,
+            });
+        within(ok, "type reference")?;
         for decl in self.functions.values() {
             within(decl.ty.index() < types, "function type")?;
             let slot_ok = decl
@@ -485,5 +507,21 @@ impl Module {
             }
         }
         self.num_escaped_funcs = next as usize;
+    }
+}
+
+/// Whether a value type's concrete references, if any, name types below `limit`.
+fn val_type_names_below(ty: WasmValType, limit: usize) -> bool {
+    match ty {
+        WasmValType::Ref(r) => ref_type_names_below(r, limit),
+        _ => true,
+    }
+}
+
+/// Whether a reference type's concrete heap type, if any, names a type below `limit`.
+fn ref_type_names_below(ty: RefType, limit: usize) -> bool {
+    match ty.heap {
+        crate::HeapType::Concrete(index) => index.index() < limit,
+        _ => true,
     }
 }

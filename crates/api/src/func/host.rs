@@ -13,7 +13,7 @@ use vm::{OwnedHostFuncContext, VMContext, VMHostFuncContext, VMSharedTypeIndex, 
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::func::{Caller, HostFunc};
+use crate::func::{Caller, HostCall, HostFunc};
 use crate::store::{StoreId, StoreInner};
 
 /// What a host function's context holds: its closure and the store it belongs to.
@@ -37,33 +37,44 @@ pub(crate) fn new_host_context<T: 'static>(
     let trampoline = engine
         .host_trampoline(type_index)
         .unwrap_or_else(|e| panic!("cannot compile a host-function trampoline: {e}"));
+    let entry = func.entry;
     let state = HostState { func, store };
-    let mut context = OwnedHostFuncContext::new(
-        array_call_shim::<T>,
-        VMSharedTypeIndex(type_index),
-        Box::new(state),
-    );
+    let mut context =
+        OwnedHostFuncContext::new(entry, VMSharedTypeIndex(type_index), Box::new(state));
     context.set_wasm_call(trampoline);
     context
 }
 
-/// The array-call entry of every host function of stores with data `T`.
+/// The array-call entry of host functions of stores with data `T` whose body is a `C`.
+pub(crate) fn entry_for<T: 'static, C>() -> vm::VMArrayCallFunction
+where
+    C: Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync + 'static,
+{
+    array_call_shim::<T, C>
+}
+
+/// The array-call entry of host functions of stores with data `T` and bodies of type
+/// `C`.
 ///
 /// # Safety
 ///
 /// Called only by compiled code or `func::call::invoke`, with `callee_vmctx` the context
-/// of a host function made by [`new_host_context`] for `T`, `caller_vmctx` a `VMContext`
-/// (or the callee's own context), and `values` valid for `len` values, inside
-/// `vm::catch_traps` for this function's store.
-unsafe extern "C" fn array_call_shim<T: 'static>(
+/// of a host function made by [`new_host_context`] for `T` from a `HostFunc` whose body
+/// is a `C` (its `entry` is this function), `caller_vmctx` a `VMContext` (or the callee's
+/// own context), and `values` valid for `len` values, inside `vm::catch_traps` for this
+/// function's store.
+unsafe extern "C" fn array_call_shim<T: 'static, C>(
     callee_vmctx: *mut VMContext,
     caller_vmctx: *mut VMContext,
     values: *mut ValRaw,
     len: usize,
-) -> bool {
+) -> bool
+where
+    C: Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync + 'static,
+{
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the contract of this function.
-        unsafe { call_host::<T>(callee_vmctx, caller_vmctx, values, len) }
+        unsafe { call_host::<T, C>(callee_vmctx, caller_vmctx, values, len) }
     }));
     match outcome {
         Ok(Ok(())) => true,
@@ -100,12 +111,15 @@ fn thrown_in_current_store(error: &Error) -> Option<usize> {
 /// # Safety
 ///
 /// As for [`array_call_shim`].
-unsafe fn call_host<T: 'static>(
+unsafe fn call_host<T: 'static, C>(
     callee_vmctx: *mut VMContext,
     caller_vmctx: *mut VMContext,
     values: *mut ValRaw,
     len: usize,
-) -> Result<()> {
+) -> Result<()>
+where
+    C: Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync + 'static,
+{
     // SAFETY: the callee is a live host function context (this function's contract).
     let context = unsafe { VMHostFuncContext::from_vmctx(callee_vmctx) };
     let state: *const (dyn core::any::Any + Send + Sync) = context.host_state();
@@ -133,7 +147,11 @@ unsafe fn call_host<T: 'static>(
         store,
         caller_vmctx: caller_vmctx as usize,
     };
-    // `state` lives in the host context, which the store keeps until it is dropped, so
-    // it outlives this call whatever the closure does with the store.
-    (state.func.call)(caller, values)
+    let body: *const HostCall<T> = &*state.func.call;
+    // SAFETY: this entry is installed only for a `HostFunc` whose body is a `C` (see
+    // `entry_for`), so the box holds a `C`. `state` lives in the host context, which the
+    // store keeps until it is dropped, so it outlives this call whatever the closure
+    // does with the store.
+    let body = unsafe { &*body.cast::<C>() };
+    body(caller, values)
 }

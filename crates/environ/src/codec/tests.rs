@@ -128,3 +128,26 @@ fn out_of_range_indices_are_rejected() {
     let error = Reader::new(&bytes).get::<Module>().unwrap_err();
     assert_eq!(error.what, "import or export index");
 }
+
+#[test]
+fn counts_beyond_their_index_spaces_are_rejected() {
+    // Found by the `deserialize` fuzz target: a huge escaped-function count made the
+    // `VMContext` layout computation panic.
+    let mut original = module(r#"(module (func (export "f")))"#);
+    original.num_escaped_funcs = usize::MAX;
+    let bytes = encoded(&original);
+    let error = Reader::new(&bytes).get::<Module>().unwrap_err();
+    assert_eq!(error.what, "escaped function count");
+}
+
+#[test]
+fn concrete_types_naming_missing_or_later_types_are_rejected() {
+    let mut original = module(r#"(module (type $u (func)) (type (func (param (ref $u)))))"#);
+    original.types[crate::TypeIndex::from_u32(1)].params = Box::new([WasmValType::Ref(RefType {
+        nullable: false,
+        heap: HeapType::Concrete(crate::TypeIndex::from_u32(1)),
+    })]);
+    let bytes = encoded(&original);
+    let error = Reader::new(&bytes).get::<Module>().unwrap_err();
+    assert_eq!(error.what, "type reference");
+}

@@ -125,6 +125,20 @@ fn damaged_artifacts_are_rejected_or_load_without_crashing() {
     assert_mostly_checked("deserialize", oracles::deserialize);
 }
 
+/// Inputs with which the `deserialize` target once found a defect (its inputs make no
+/// module, so they are kept here rather than in `regressions/`).
+#[test]
+fn deserialize_regressions_stay_fixed() {
+    // A damaged escaped-function count, with the checksum recomputed, made loading panic.
+    let huge_escaped_count = [
+        136, 136, 27, 254, 91, 11, 0, 0, 0, 0, 254, 91, 11, 0, 0, 0, 0, 2, 3,
+    ];
+    assert_eq!(
+        oracles::deserialize(&huge_escaped_count),
+        tarn_fuzz::Verdict::Checked
+    );
+}
+
 #[test]
 fn every_oracle_is_run_by_this_file() {
     let names: Vec<&str> = oracles::ALL.iter().map(|(name, _)| *name).collect();
