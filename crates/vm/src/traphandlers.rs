@@ -5,7 +5,7 @@
 //! `Result` (panics resume unwinding).
 //!
 //! The invariants that make the jump back sound are written down in ARCHITECTURE.md
-//! ("Unsafe invariants"): between the shim's `sigsetjmp` and compiled code there is no
+//! ("Unsafe invariants"): between the shim's jump buffer and compiled code there is no
 //! Rust frame, and whatever raises (the `Raise` libcall, the fault resume point) holds
 //! nothing that needs dropping.
 
