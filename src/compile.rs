@@ -31,17 +31,10 @@ struct Options {
 
 /// Runs the command with the arguments after `compile`.
 pub(crate) fn main(args: &[String]) -> ExitCode {
-    let help = || format!("{HELP}{}", crate::wasm_flags::help());
-    let options = match parse_options(args) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{}", help());
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{}", help());
-            return ExitCode::from(2);
-        }
+    let help = format!("{HELP}{}", crate::wasm_flags::help());
+    let options = match crate::options_or_exit(parse_options(args), &help) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     match compile(&options) {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,6 +26,23 @@ Commands:
 
 Run `tarn <COMMAND> --help` for a command's options.";
 
+/// A command's parsed options, or the exit code after printing help (`Ok(None)` from the
+/// parser: `--help` was asked for) or a usage error with the help: the same for every
+/// command.
+fn options_or_exit<O>(parsed: Result<Option<O>, String>, help: &str) -> Result<O, ExitCode> {
+    match parsed {
+        Ok(Some(options)) => Ok(options),
+        Ok(None) => {
+            println!("{help}");
+            Err(ExitCode::SUCCESS)
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\n{help}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {

@@ -61,16 +61,9 @@ enum Outcome {
 
 /// Runs the command with the arguments after `run`.
 pub(crate) fn main(args: &[String]) -> ExitCode {
-    let options = match parse_options(args) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{}", help());
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{}", help());
-            return ExitCode::from(2);
-        }
+    let options = match crate::options_or_exit(parse_options(args), &help()) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     match run(&options) {
         Ok(Outcome::Returned(results)) => {

@@ -61,13 +61,19 @@ macro_rules! engine_runners {
             })
         }
 
-        /// Calls the trivial export `inc` `calls` times from the host, chaining the results.
-        pub fn host_calls(wasm: &[u8], calls: u32) -> Op {
+        /// A store of the default engine holding one instance of `wasm` (no imports).
+        fn instantiate_alone(wasm: &[u8]) -> (Store<()>, Instance) {
             let engine = Engine::default();
-            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles inc"));
+            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the module"));
             let mut store = Store::new(&engine, ());
             let instance =
                 Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            (store, instance)
+        }
+
+        /// Calls the trivial export `inc` `calls` times from the host, chaining the results.
+        pub fn host_calls(wasm: &[u8], calls: u32) -> Op {
+            let (mut store, instance) = instantiate_alone(wasm);
             let inc = instance
                 .get_typed_func::<i32, i32>(&mut store, "inc")
                 .expect(concat!($name, " finds inc"));
@@ -86,11 +92,7 @@ macro_rules! engine_runners {
         /// `Func::call`, chaining the results.
         pub fn untyped_host_calls(wasm: &[u8], calls: u32) -> Op {
             use ::$krate::Val;
-            let engine = Engine::default();
-            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles inc"));
-            let mut store = Store::new(&engine, ());
-            let instance =
-                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
+            let (mut store, instance) = instantiate_alone(wasm);
             let inc = instance
                 .get_func(&mut store, "inc")
                 .expect(concat!($name, " finds inc"));

@@ -22,7 +22,7 @@ pub use allocate::{
     DefinedFunctionCode, InstanceAllocationRequest, InstanceAllocator, InstantiationError,
     OnDemandInstanceAllocator, ResolvedImports,
 };
-pub(crate) use allocate::{allocate_instance, check_request};
+pub(crate) use allocate::{allocate_instance, check_request, defined_memories};
 pub use exports::Export;
 
 use crate::ValRaw;

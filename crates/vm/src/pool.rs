@@ -109,15 +109,12 @@ impl InstanceAllocator for PoolingInstanceAllocator {
         let token = InstanceToken(Arc::clone(&self.instances));
         let module = &request.module;
         let mut memories = environ::EntityVec::new();
-        for (memory, ty) in module.memories.iter().skip(module.num_imported_memories) {
-            let image = module
-                .defined_memory_index(memory)
-                .and_then(|defined| request.memory_images?.get(defined));
+        for (ty, image) in crate::instance::defined_memories(&request) {
             let limiter = limiter
                 .as_mut()
                 .map(|l| &mut **l as &mut dyn ResourceLimiter);
             memories.push(LinearMemory::new_pooled(
-                *ty,
+                ty,
                 limiter,
                 image,
                 &self.memories,

@@ -18,7 +18,7 @@ use super::{Instance, InstanceHandle};
 use crate::ValRaw;
 use crate::libcalls::BUILTINS;
 use crate::memory::LinearMemory;
-use crate::memory_image::MemoryImages;
+use crate::memory_image::{MemoryImage, MemoryImages};
 use crate::pool::InstanceToken;
 use crate::store::{HostError, ResourceLimiter};
 use crate::table::{LazyImage, Table};
@@ -169,12 +169,9 @@ impl InstanceAllocator for OnDemandInstanceAllocator {
         check_request(&request)?;
         let module = &request.module;
         let mut memories = EntityVec::new();
-        for (memory, ty) in module.memories.iter().skip(module.num_imported_memories) {
-            let image = module
-                .defined_memory_index(memory)
-                .and_then(|defined| request.memory_images?.get(defined));
+        for (ty, image) in defined_memories(&request) {
             memories.push(LinearMemory::new(
-                *ty,
+                ty,
                 request.tunables,
                 reborrow(&mut limiter),
                 image,
@@ -187,6 +184,24 @@ impl InstanceAllocator for OnDemandInstanceAllocator {
         // SAFETY: the caller's promises about the request's pointers carry over.
         unsafe { allocate_instance(request, memories, tables, None) }
     }
+}
+
+/// The type of each memory the module defines, with its image if the request has one.
+pub(crate) fn defined_memories<'r>(
+    request: &'r InstanceAllocationRequest<'_>,
+) -> impl Iterator<Item = (environ::MemoryType, Option<&'r MemoryImage>)> + 'r {
+    let module = &request.module;
+    let images = request.memory_images;
+    module
+        .memories
+        .iter()
+        .skip(module.num_imported_memories)
+        .map(move |(memory, ty)| {
+            let image = module
+                .defined_memory_index(memory)
+                .and_then(|defined| images?.get(defined));
+            (*ty, image)
+        })
 }
 
 fn mismatch(what: &str, expected: usize, got: usize) -> InstantiationError {
