@@ -60,6 +60,8 @@ pub struct StoreOpaque {
     /// The `Func` made in this store for each shared host function body, by its address.
     host_funcs: HashMap<usize, Func>,
     fuel_enabled: bool,
+    /// The engine's `max_wasm_stack`, kept here because every call into wasm reads it.
+    pub(crate) max_wasm_stack: usize,
     /// How many calls into wasm of this store are running (nested through host
     /// functions, on this thread or another); exceptions are collected only at zero.
     pub(crate) wasm_depth: usize,
@@ -99,6 +101,7 @@ impl<T: 'static> Store<T> {
             instance_by_vmctx: BTreeMap::new(),
             host_funcs: HashMap::new(),
             fuel_enabled: engine.config().tunables.consume_fuel,
+            max_wasm_stack: engine.config().max_wasm_stack,
             wasm_depth: 0,
         };
         Self {

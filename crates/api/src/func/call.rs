@@ -73,7 +73,7 @@ pub(crate) fn invoke<T: 'static>(
         store.opaque_mut().collect_exceptions_if_due();
     }
     let context = store.opaque().vm_store_context();
-    let max_wasm_stack = store.opaque().engine().config().max_wasm_stack;
+    let max_wasm_stack = store.opaque().max_wasm_stack;
     // SAFETY: `func_ref` was checked to belong to this store, whose instances and host
     // contexts keep every `VMFuncRef` alive and unchanged.
     let callee = unsafe { func_ref.as_ptr().read() };
