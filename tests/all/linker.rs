@@ -234,3 +234,50 @@ fn an_instance_pre_resolves_once_and_instantiates_in_any_store() {
         "unknown import: `host::nope`",
     );
 }
+
+#[test]
+fn unknown_function_imports_can_be_defined_as_traps() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "env" "known" (func $known (result i32)))
+            (import "env" "missing" (func $missing (param i64) (result f32)))
+            (func (export "uses_known") (result i32) (call $known))
+            (func (export "uses_missing") (result f32) (call $missing (i64.const 1)))
+            (func (export "plain") (result i32) (i32.const 7)))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.func_wrap("env", "known", || 42i32).unwrap();
+    linker.define_unknown_imports_as_traps(&module).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let plain = instance
+        .get_typed_func::<(), i32>(&mut store, "plain")
+        .unwrap();
+    assert_eq!(plain.call(&mut store, ()).unwrap(), 7);
+    let known = instance
+        .get_typed_func::<(), i32>(&mut store, "uses_known")
+        .unwrap();
+    assert_eq!(
+        known.call(&mut store, ()).unwrap(),
+        42,
+        "a defined import is kept"
+    );
+    let missing = instance
+        .get_typed_func::<(), f32>(&mut store, "uses_missing")
+        .unwrap();
+    let error = missing.call(&mut store, ()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("unknown import: `env::missing` has not been defined"),
+        "{error}"
+    );
+    // Imports of other kinds stay undefined, and instantiation names them.
+    let memory = Module::new(&engine, r#"(module (import "env" "memory" (memory 1)))"#).unwrap();
+    linker.define_unknown_imports_as_traps(&memory).unwrap();
+    let error = linker.instantiate(&mut store, &memory).unwrap_err();
+    assert!(error.to_string().contains("env"), "{error}");
+}

@@ -86,6 +86,37 @@ impl<T: 'static> HostFunc<T> {
             call: Box::new(call),
         }
     }
+
+    /// A host function of a type chosen at run time: the closure receives the arguments
+    /// as `Val`s and fills `results`, whose types are checked on return.
+    pub(crate) fn dynamic(
+        engine: &Engine,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        let signature = ty.clone();
+        let call = move |mut caller: Caller<'_, T>, values: &mut [ValRaw]| -> Result<()> {
+            let params: Vec<Val> = signature
+                .params()
+                .iter()
+                .zip(values.iter())
+                .map(|(ty, raw)| Val::from_raw(caller.store.opaque_mut(), *raw, ty))
+                .collect();
+            let mut results: Vec<Val> = signature.results().iter().map(Val::default_for).collect();
+            func(caller.reborrow(), &params, &mut results)?;
+            for (i, (result, ty)) in results.iter().zip(signature.results()).enumerate() {
+                if !result.matches_ty(caller.store.opaque(), ty) {
+                    return Err(Error::msg(format!(
+                        "host function returned a value of type {} as result {i}, which has type {ty}",
+                        result.ty()
+                    )));
+                }
+                values[i] = result.to_raw(caller.store.opaque_mut())?;
+            }
+            Ok(())
+        };
+        Self::new(engine, ty, call)
+    }
 }
 
 impl Func {
@@ -109,28 +140,7 @@ impl Func {
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Func {
         let store = store.as_context_mut();
-        let signature = ty.clone();
-        let call = move |mut caller: Caller<'_, T>, values: &mut [ValRaw]| -> Result<()> {
-            let params: Vec<Val> = signature
-                .params()
-                .iter()
-                .zip(values.iter())
-                .map(|(ty, raw)| Val::from_raw(caller.store.opaque_mut(), *raw, ty))
-                .collect();
-            let mut results: Vec<Val> = signature.results().iter().map(Val::default_for).collect();
-            func(caller.reborrow(), &params, &mut results)?;
-            for (i, (result, ty)) in results.iter().zip(signature.results()).enumerate() {
-                if !result.matches_ty(caller.store.opaque(), ty) {
-                    return Err(Error::msg(format!(
-                        "host function returned a value of type {} as result {i}, which has type {ty}",
-                        result.ty()
-                    )));
-                }
-                values[i] = result.to_raw(caller.store.opaque_mut())?;
-            }
-            Ok(())
-        };
-        let host = HostFunc::new(store.engine(), ty, call);
+        let host = HostFunc::dynamic(store.engine(), ty, func);
         Self::from_host(store, Arc::new(host))
     }
 

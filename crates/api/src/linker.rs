@@ -92,6 +92,42 @@ impl<T: 'static> Linker<T> {
         Ok(self)
     }
 
+    /// Defines every function `module` imports that this linker does not define yet as
+    /// a host function that fails, when called, with an error naming the import
+    /// ("unknown import: `env::f` has not been defined"), as Wasmtime's does: a module can
+    /// then be instantiated for a quick call without writing every host function. Imports
+    /// of other kinds stay undefined.
+    ///
+    /// # Errors
+    ///
+    /// If `module` belongs to another engine.
+    pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<&mut Self> {
+        if !Engine::same(module.engine(), &self.engine) {
+            return Err(Error::msg(
+                "cannot define imports of a module of another engine",
+            ));
+        }
+        for import in module.imports() {
+            let key = (import.module.to_owned(), import.name.to_owned());
+            let crate::types::ExternType::Func(ty) = import.ty else {
+                continue;
+            };
+            if self.definitions.contains_key(&key) {
+                continue;
+            }
+            let message = format!(
+                "unknown import: `{}::{}` has not been defined",
+                import.module, import.name
+            );
+            let host = HostFunc::dynamic(&self.engine, ty, move |_, _, _| {
+                Err(Error::msg(message.clone()))
+            });
+            self.definitions
+                .insert(key, Definition::HostFunc(Arc::new(host)));
+        }
+        Ok(self)
+    }
+
     /// Defines every export of `instance` under the module name `module`.
     ///
     /// # Errors
