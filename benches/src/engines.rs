@@ -134,7 +134,11 @@ macro_rules! engine_runners {
         /// Returns what `probe` gives on a first instance, and an operation that creates a
         /// fresh store, instantiates the module in it and drops both.
         pub fn instantiation(wasm: &[u8]) -> (i64, Op) {
-            let engine = Engine::default();
+            instantiation_on(Engine::default(), wasm)
+        }
+
+        /// [`instantiation`] on `engine`.
+        fn instantiation_on(engine: Engine, wasm: &[u8]) -> (i64, Op) {
             let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the module"));
             let probe = instantiate_and_probe(&engine, &module);
             let op = move || {
@@ -157,14 +161,7 @@ macro_rules! engine_runners {
             let mut config = ::$krate::Config::new();
             config.allocation_strategy(::$krate::InstanceAllocationStrategy::Pooling(pooling));
             let engine = Engine::new(&config).expect(concat!($name, " sets up pooling"));
-            let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the module"));
-            let probe = instantiate_and_probe(&engine, &module);
-            let op = move || {
-                let mut store = Store::new(&engine, ());
-                Instance::new(&mut store, &module, &[]).expect(concat!($name, " instantiates"));
-                0
-            };
-            (probe, Box::new(op))
+            instantiation_on(engine, wasm)
         }
 
         /// Returns the export count of the module `wasm` loaded from an artifact, and an
