@@ -171,7 +171,6 @@ impl LinearMemory {
         self.make_accessible(minimum)
             .map_err(InstantiationError::Resource)?;
         self.byte_size = minimum;
-        let memory = self;
         if let Some(image) = image {
             let fits = image
                 .offset()
@@ -184,8 +183,8 @@ impl LinearMemory {
             }
             // SAFETY: the image's range lies inside the accessible start of our fresh
             // mapping (checked above), and nothing references it yet.
-            unsafe { image.map_into(memory.base()) }.map_err(InstantiationError::Resource)?;
-            memory.imaged = true;
+            unsafe { image.map_into(self.base()) }.map_err(InstantiationError::Resource)?;
+            self.imaged = true;
         }
         Ok(())
     }

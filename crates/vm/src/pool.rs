@@ -444,9 +444,10 @@ impl TableSlot {
         self.pool.elements
     }
 
-    /// Records that the first `len` elements are in use.
+    /// Records that the first `len` elements are in use. The reset zeroes that many, so
+    /// the count never passes the slot's capacity, whatever the caller asks.
     pub(crate) fn use_elements(&mut self, len: usize) {
-        self.used = self.used.max(len);
+        self.used = self.used.max(len).min(self.capacity());
     }
 }
 

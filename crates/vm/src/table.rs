@@ -267,7 +267,6 @@ impl Table {
     ) -> Result<Self, InstantiationError> {
         let minimum = Self::minimum_allowed(ty, limiter)?;
         let mut slot = pool.take()?;
-        slot.use_elements(minimum);
         if minimum > slot.capacity() {
             return Err(InstantiationError::Limit(format!(
                 "table minimum of {minimum} elements exceeds the pooling allocator's {} \
@@ -275,6 +274,7 @@ impl Table {
                 slot.capacity()
             )));
         }
+        slot.use_elements(minimum);
         Ok(Self {
             slots: Slots::Pooled { slot, len: minimum },
             ty,

@@ -141,3 +141,32 @@ fn a_slot_keeps_its_image_for_the_same_module_and_drops_it_for_another() {
     assert!(!memory.has_image());
     assert!(memory.data().iter().all(|&b| b == 0));
 }
+
+#[test]
+fn a_refused_table_does_not_touch_the_next_slot() {
+    // 512 elements fill a 4 KiB slot exactly, so zeroing one element too many would
+    // reach the next slot.
+    let config = PoolingConfig {
+        total_instances: 2,
+        total_memories: 2,
+        total_tables: 2,
+        max_memory_size: 1 << 16,
+        table_elements: 512,
+    };
+    let pool = PoolingInstanceAllocator::new(config, &small_tunables()).unwrap();
+    let ty = |minimum| TableType {
+        element: RefType::EXTERNREF,
+        limits: Limits {
+            minimum,
+            maximum: None,
+        },
+        table64: false,
+    };
+    let first = Table::new_pooled(ty(1), None, &pool.tables).unwrap();
+    let mut second = Table::new_pooled(ty(1), None, &pool.tables).unwrap();
+    second.set(0, TableElement::ExternRef(5)).unwrap();
+    drop(first);
+    let error = Table::new_pooled(ty(513), None, &pool.tables).unwrap_err();
+    assert!(error.to_string().contains("512 table elements"), "{error}");
+    assert_eq!(second.get(0), Some(TableElement::ExternRef(5)));
+}
