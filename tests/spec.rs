@@ -219,8 +219,31 @@ fn runs() -> Vec<Run> {
             config,
         });
     }
+    let lazy = lazy_runs(&runs);
     runs.extend(eager_init_runs(&runs));
+    runs.extend(lazy);
     runs
+}
+
+/// Every run again compiled lazily (each function on its first call, the rest by a
+/// background thread), so lazy code is held to the whole suite. Files with expected
+/// failures (GC) are not repeated.
+fn lazy_runs(runs: &[Run]) -> Vec<Run> {
+    runs.iter()
+        .filter(|run| expected_failure(&run.label).is_none())
+        .map(|run| {
+            let mut config = run.config.clone();
+            config
+                .compilation_strategy(tarn::CompilationStrategy::Lazy)
+                .background_compilation_threads(1);
+            Run {
+                label: format!("lazy/{}", run.label),
+                tier: "lazy compilation".to_owned(),
+                source: run.source.clone(),
+                config,
+            }
+        })
+        .collect()
 }
 
 /// Every run again with funcref tables filled eagerly, memories initialised by copying

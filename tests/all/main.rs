@@ -9,6 +9,7 @@ mod fuel;
 mod function_references;
 mod host_funcs;
 mod instance_init;
+mod lazy;
 mod limits;
 mod linker;
 mod memory_table_global;

@@ -16,6 +16,23 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) memory_init_cow: bool,
     pub(crate) allocation_strategy: InstanceAllocationStrategy,
+    pub(crate) compilation_strategy: CompilationStrategy,
+    pub(crate) background_compilation_threads: usize,
+}
+
+/// When a module's functions are compiled.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum CompilationStrategy {
+    /// All of them in `Module::new`, before anything runs (the default, as in Wasmtime).
+    #[default]
+    Eager,
+    /// None in `Module::new`, which still validates every body: each function is
+    /// compiled on its first call, with the same settings, and once a module is
+    /// instantiated the rest are compiled in the background (see
+    /// [`Config::background_compilation_threads`]). A large module answers its first
+    /// call in a fraction of the time, and a long-running one still ends up fully
+    /// compiled.
+    Lazy,
 }
 
 /// How an engine allocates instances with their memories and tables.
@@ -113,6 +130,8 @@ impl Default for Config {
             max_wasm_stack: 512 << 10,
             memory_init_cow: true,
             allocation_strategy: InstanceAllocationStrategy::OnDemand,
+            compilation_strategy: CompilationStrategy::Eager,
+            background_compilation_threads: default_background_threads(),
         }
     }
 }
@@ -257,6 +276,25 @@ impl Config {
         self
     }
 
+    /// When functions are compiled: all up front ([`CompilationStrategy::Eager`], the
+    /// default) or each on its first call ([`CompilationStrategy::Lazy`]).
+    /// Precompiled artifacts ([`Engine::precompile_module`](crate::Engine::precompile_module),
+    /// [`Module::serialize`](crate::Module::serialize)) always hold every function.
+    pub fn compilation_strategy(&mut self, strategy: CompilationStrategy) -> &mut Self {
+        self.compilation_strategy = strategy;
+        self
+    }
+
+    /// How many threads compile the not yet called functions of instantiated lazy
+    /// modules in the background, hottest first (callees of the functions already
+    /// compiled, then in index order); `0` switches background compilation off, so
+    /// only what is called is ever compiled. The default is one less than the number
+    /// of cores, and at least one.
+    pub fn background_compilation_threads(&mut self, threads: usize) -> &mut Self {
+        self.background_compilation_threads = threads;
+        self
+    }
+
     /// Whether compiled code counts fuel; a store then traps with `OutOfFuel` when its
     /// fuel (see `Store::set_fuel`) runs out.
     pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
@@ -328,4 +366,9 @@ impl Config {
         self.tunables.signals_based_traps = enable;
         self
     }
+}
+
+/// One thread per core but the one running wasm, and at least one.
+fn default_background_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }

@@ -5,7 +5,11 @@ use core::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::config::{Config, InstanceAllocationStrategy};
+mod background;
+
+pub(crate) use background::BackgroundCompiler;
+
+use crate::config::{CompilationStrategy, Config, InstanceAllocationStrategy};
 use crate::error::{Error, Result};
 use crate::signatures::SignatureRegistry;
 
@@ -23,6 +27,17 @@ struct EngineInner {
     compiler: jit::Compiler,
     signatures: Arc<SignatureRegistry>,
     epoch: AtomicU64,
+    /// Finishes lazily compiled modules (`None` when compilation is eager or the
+    /// background is switched off).
+    background: Option<Arc<BackgroundCompiler>>,
+}
+
+impl Drop for EngineInner {
+    fn drop(&mut self) {
+        if let Some(background) = &self.background {
+            background.shut_down();
+        }
+    }
 }
 
 impl Engine {
@@ -43,8 +58,12 @@ impl Engine {
                     .map_err(|e| Error::msg(format!("cannot set up the pooling allocator: {e}")))?,
             ),
         };
+        let background = (config.compilation_strategy == CompilationStrategy::Lazy
+            && config.background_compilation_threads > 0)
+            .then(|| BackgroundCompiler::new(config.background_compilation_threads));
         Ok(Self {
             inner: Arc::new(EngineInner {
+                background,
                 allocator,
                 config: config.clone(),
                 compiler,
@@ -77,6 +96,11 @@ impl Engine {
 
     pub(crate) fn compiler(&self) -> &jit::Compiler {
         &self.inner.compiler
+    }
+
+    /// The background compiler of lazily compiled modules, if it is on.
+    pub(crate) fn background(&self) -> Option<&Arc<BackgroundCompiler>> {
+        self.inner.background.as_ref()
     }
 
     pub(crate) fn signatures(&self) -> &Arc<SignatureRegistry> {

@@ -43,7 +43,9 @@ mod tag;
 mod types;
 mod values;
 
-pub use config::{Config, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
+pub use config::{
+    CompilationStrategy, Config, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
+};
 pub use engine::Engine;
 pub use environ::{CompileError, TrapCode};
 pub use error::{Error, FrameInfo, Result, Trap};

@@ -6,12 +6,16 @@ use std::sync::{Arc, OnceLock};
 use environ::EntityType;
 use vm::{CodeMemory, VMSharedTypeIndex};
 
+use crate::config::CompilationStrategy;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::signatures::TypeIds;
 use crate::types::{ExternType, FuncType};
 
 mod artifact;
+mod lazy;
+
+pub(crate) use lazy::LazyFunctions;
 
 /// A compiled module. Cheap to clone; instantiate it in any store of its engine.
 #[derive(Clone)]
@@ -39,6 +43,16 @@ struct ModuleInner {
     function_code: environ::EntityVec<environ::DefinedFuncIndex, vm::DefinedFunctionCode>,
     /// The function of each `VMFuncRef` slot, by `FuncRefIndex`.
     escaping_funcs: Box<[environ::FuncIndex]>,
+    /// A lazily compiled module's functions (`code` then holds stubs, not bodies), as
+    /// itself and as the vm sees it.
+    lazy: Option<(Arc<LazyFunctions>, Arc<dyn vm::LazyCompiler>)>,
+}
+
+/// What a lazily compiled module adds to its first section.
+struct LazyParts {
+    wasm: Arc<[u8]>,
+    bodies: environ::EntityVec<environ::DefinedFuncIndex, jit::LazyBody>,
+    builtin_trampolines: Vec<u32>,
 }
 
 /// An import a module declares.
@@ -79,6 +93,9 @@ impl Module {
     ///
     /// As for [`Module::new`], minus the text format's errors.
     pub fn from_binary(engine: &Engine, wasm: &[u8]) -> Result<Self> {
+        if engine.config().compilation_strategy == CompilationStrategy::Lazy {
+            return Self::from_binary_lazily(engine, wasm);
+        }
         let translation = environ::translate_module(wasm, engine.config().features)?;
         let compiled = engine.compiler().compile_module(translation)?;
         Self::from_compiled(
@@ -86,6 +103,27 @@ impl Module {
             compiled.module,
             &compiled.text,
             Arc::new(compiled.info),
+            None,
+        )
+    }
+
+    /// Validates every body but compiles none: the module starts with stubs, and keeps
+    /// its bytes to compile each function on its first call.
+    fn from_binary_lazily(engine: &Engine, wasm: &[u8]) -> Result<Self> {
+        let wasm: Arc<[u8]> = Arc::from(wasm);
+        let translation = environ::translate_module(&wasm, engine.config().features)?;
+        let prepared = engine.compiler().prepare_lazy(translation)?;
+        let lazy = LazyParts {
+            wasm: Arc::clone(&wasm),
+            bodies: prepared.bodies,
+            builtin_trampolines: prepared.builtin_trampolines,
+        };
+        Self::from_compiled(
+            engine,
+            prepared.module,
+            &prepared.text,
+            Arc::new(prepared.info),
+            Some(lazy),
         )
     }
 
@@ -96,8 +134,22 @@ impl Module {
         env: environ::Module,
         text: &[u8],
         info: Arc<environ::CompiledModuleInfo>,
+        lazy: Option<LazyParts>,
     ) -> Result<Self> {
         let code = CodeMemory::publish(text, info)?;
+        let env = Arc::new(env);
+        let lazy = lazy.map(|parts| {
+            let functions = Arc::new(LazyFunctions::new(
+                engine,
+                Arc::clone(&env),
+                parts.wasm,
+                parts.bodies,
+                &parts.builtin_trampolines,
+                &code,
+            ));
+            let as_vm: Arc<dyn vm::LazyCompiler> = functions.clone();
+            (functions, as_vm)
+        });
         let mut types: Vec<FuncType> = Vec::with_capacity(env.types.len());
         for ty in env.types.values() {
             let converted = FuncType::convert(ty, &types);
@@ -122,8 +174,9 @@ impl Module {
                 function_code,
                 escaping_funcs: escaping_funcs.into_boxed_slice(),
                 engine: engine.clone(),
-                env: Arc::new(env),
+                env,
                 code,
+                lazy,
                 types,
                 type_ids,
                 memory_images: OnceLock::new(),
@@ -156,6 +209,23 @@ impl Module {
     /// The module's `VMContext` layout on this host.
     pub(crate) fn offsets(&self) -> &environ::VMOffsets {
         &self.inner.offsets
+    }
+
+    /// A lazily compiled module's functions, as the vm's instances see them.
+    pub(crate) fn lazy_compiler(&self) -> Option<&Arc<dyn vm::LazyCompiler>> {
+        self.inner.lazy.as_ref().map(|(_, as_vm)| as_vm)
+    }
+
+    /// A lazily compiled module's functions.
+    pub(crate) fn lazy(&self) -> Option<&Arc<LazyFunctions>> {
+        self.inner.lazy.as_ref().map(|(functions, _)| functions)
+    }
+
+    /// For a lazily compiled module, how many of its functions are compiled so far;
+    /// `None` for a module compiled eagerly (or loaded from an artifact), whose
+    /// functions all are.
+    pub fn compiled_functions(&self) -> Option<usize> {
+        self.lazy().map(|lazy| lazy.compiled_count())
     }
 
     /// The function of each `VMFuncRef` slot, by `FuncRefIndex`.

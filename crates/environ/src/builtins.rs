@@ -80,6 +80,10 @@ macro_rules! foreach_builtin {
             /// Fills a funcref table slot that lazy initialisation has not reached yet:
             /// `(table, index) -> *const VMFuncRef`. The index is already bounds-checked.
             table_get_lazy_init_func_ref = TableGetLazyInitFuncRef(I32, I64) -> Pointer;
+            /// A lazily compiled module's function was called before it was compiled:
+            /// `(defined_function) -> code`, the function's wasm-call entry, or null
+            /// with the failure recorded.
+            lazy_compile = LazyCompile(I32) -> Pointer;
             /// Fuel ran out: refuel from the store or trap. `() -> ok`.
             out_of_gas = OutOfGas() -> I32;
             /// The epoch deadline passed: extend it or trap. `() -> ok`.

@@ -215,6 +215,10 @@ vmctx_layout! {
         /// Offset of the pointer to the array mapping module type indices to engine-wide
         /// ids.
         vmctx_type_ids = "type ids", "`*const [VMSharedTypeIndex]`";
+        /// Offset of the pointer to the module's lazy code table (`*const [VMLazySlot]`,
+        /// two code pointers per defined function), null when the module was compiled
+        /// eagerly.
+        vmctx_lazy_code_table = "lazy code table", "`*const [VMLazySlot]`";
     }
     regions {
         /// Offset of the `VMMemoryImport` of an imported memory.
@@ -401,6 +405,20 @@ impl VMOffsets {
     /// Size of `VMFuncRef`.
     pub fn size_of_vm_func_ref(&self) -> u32 {
         4 * self.p()
+    }
+
+    /// `VMLazySlot::entry`: where direct calls to a lazily compiled function go (its
+    /// stub until it is compiled, then its code).
+    pub fn vm_lazy_slot_entry(&self) -> u32 {
+        0
+    }
+    /// `VMLazySlot::compiled`: the function's code once compiled, null before.
+    pub fn vm_lazy_slot_compiled(&self) -> u32 {
+        self.p()
+    }
+    /// Size of `VMLazySlot`.
+    pub fn size_of_vm_lazy_slot(&self) -> u32 {
+        2 * self.p()
     }
 
     /// `VMHostFuncContext::func_ref`: the `VMFuncRef` of a host function, after a magic

@@ -11,7 +11,7 @@ use environ::{
     Module, TrapCode, TrapSite,
 };
 
-use crate::translate::{NAMESPACE_BUILTIN, NAMESPACE_WASM};
+use crate::translate::{NAMESPACE_BUILTIN, NAMESPACE_LAZY_INDEX, NAMESPACE_WASM};
 
 /// A compiled module: one text section plus the plain-data metadata the vm needs to
 /// publish and run it.
@@ -33,6 +33,18 @@ pub(crate) enum CallTarget {
     Wasm(FuncIndex),
     /// A builtin's trampoline.
     Builtin(BuiltinFunction),
+    /// Not a call: the defined-function index a lazy stub template leaves open, an
+    /// absolute 8-byte immediate filled in by [`FunctionCode::instantiate`].
+    LazyIndex,
+}
+
+/// Where a relocation's target was placed.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Placed {
+    /// At this offset of the same text section (for near calls).
+    Offset(u32),
+    /// At this address (for absolute 8-byte relocations, in lazily compiled code).
+    Absolute(u64),
 }
 
 /// One call to patch.
@@ -146,8 +158,29 @@ impl FunctionCode {
     pub(crate) fn builtins_called(&self) -> impl Iterator<Item = BuiltinFunction> + '_ {
         self.relocs.iter().filter_map(|r| match r.target {
             CallTarget::Builtin(b) => Some(b),
-            CallTarget::Wasm(_) => None,
+            CallTarget::Wasm(_) | CallTarget::LazyIndex => None,
         })
+    }
+
+    /// A copy of a trampoline template for one function: calls to any wasm function
+    /// now call `func`, and the open defined-function index (an absolute 8-byte
+    /// immediate) becomes `index`. What is left to patch is near calls only.
+    pub(crate) fn instantiate(&self, func: FuncIndex, index: u64) -> Self {
+        let mut code = self.clone();
+        code.relocs.retain_mut(|r| match r.target {
+            CallTarget::Wasm(_) => {
+                r.target = CallTarget::Wasm(func);
+                true
+            }
+            CallTarget::LazyIndex => {
+                let at = r.offset as usize;
+                let value = index.wrapping_add_signed(r.addend);
+                code.bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+                false
+            }
+            CallTarget::Builtin(_) => true,
+        });
+        code
     }
 
     /// Whether the code needs any patching: a standalone trampoline must not.
@@ -167,6 +200,7 @@ fn call_target(name: &ir::UserExternalName) -> Option<CallTarget> {
         NAMESPACE_BUILTIN => BuiltinFunction::ALL
             .get(name.index as usize)
             .map(|&b| CallTarget::Builtin(b)),
+        NAMESPACE_LAZY_INDEX => Some(CallTarget::LazyIndex),
         _ => None,
     }
 }
@@ -247,7 +281,7 @@ impl TextBuilder {
     /// A message if a target is missing or a relocation kind is not a near call.
     pub(crate) fn finish(
         mut self,
-        lookup: impl Fn(CallTarget) -> Option<u32>,
+        lookup: impl Fn(CallTarget) -> Option<Placed>,
     ) -> Result<LinkedText, String> {
         for r in std::mem::take(&mut self.relocs) {
             let target = lookup(r.target)
@@ -265,8 +299,19 @@ impl TextBuilder {
         })
     }
 
-    fn patch(&mut self, r: CallReloc, target: u32) -> Result<(), String> {
+    fn patch(&mut self, r: CallReloc, target: Placed) -> Result<(), String> {
         let at = r.offset as usize;
+        let target = match (r.kind, target) {
+            (Reloc::Abs8, Placed::Absolute(address)) => {
+                let value = address.wrapping_add_signed(r.addend);
+                self.text[at..at + 8].copy_from_slice(&value.to_le_bytes());
+                return Ok(());
+            }
+            (Reloc::Abs8, Placed::Offset(_)) | (_, Placed::Absolute(_)) => {
+                return Err(format!("{:?} cannot reach {target:?}", r.kind));
+            }
+            (_, Placed::Offset(offset)) => offset,
+        };
         let delta = i64::from(target) + r.addend - i64::from(r.offset);
         match r.kind {
             Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => {
@@ -323,7 +368,7 @@ mod tests {
             ..FunctionCode::default()
         };
         text.append(&code, 16).unwrap();
-        let bytes = text.finish(|_| Some(0)).unwrap().text;
+        let bytes = text.finish(|_| Some(Placed::Offset(0))).unwrap().text;
         assert_eq!(i32::from_le_bytes(bytes[1..5].try_into().unwrap()), -5);
     }
 }

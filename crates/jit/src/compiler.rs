@@ -20,7 +20,7 @@ use environ::{
     Tunables, TypeIndex,
 };
 
-use crate::artifacts::{CallTarget, CompiledModule, FunctionCode, TextBuilder};
+use crate::artifacts::{CallTarget, CompiledModule, FunctionCode, Placed, TextBuilder};
 use crate::func_env::FuncEnv;
 use crate::isa::{OptLevel, host_isa};
 use crate::{trampolines, translate};
@@ -29,8 +29,8 @@ use crate::{trampolines, translate};
 ///
 /// A `Compiler` is `Send + Sync`; one engine shares one.
 pub struct Compiler {
-    isa: OwnedTargetIsa,
-    tunables: Tunables,
+    pub(crate) isa: OwnedTargetIsa,
+    pub(crate) tunables: Tunables,
     parallel: bool,
 }
 
@@ -136,7 +136,7 @@ impl Compiler {
     ) -> Result<String, CompileError> {
         let env = FuncEnv::new(&translation.module, &self.tunables, &*self.isa);
         let body = &translation.function_bodies[func];
-        let mut validator = rebuild_validator(body, FuncValidatorAllocations::default());
+        let mut validator = rebuild_validator(&body.validator, FuncValidatorAllocations::default());
         let index = translation.module.func_index(func);
         let clif = translate::translate_function(
             &env,
@@ -176,29 +176,43 @@ impl Compiler {
         env: &FuncEnv<'_>,
         bodies: &EntityVec<DefinedFuncIndex, FunctionBodyData<'_>>,
     ) -> Result<Vec<FunctionCode>, CompileError> {
+        self.for_each_body(bodies.as_slice(), |i, body, scratch: &mut Scratch| {
+            let defined = DefinedFuncIndex::from_u32(i as u32);
+            let allocs = std::mem::take(&mut scratch.allocs);
+            let mut validator = rebuild_validator(&body.validator, allocs);
+            let result = self.compile_body(
+                env,
+                defined,
+                body,
+                &mut validator,
+                &mut scratch.ctx,
+                &mut scratch.builder_ctx,
+            );
+            scratch.allocs = validator.into_allocations();
+            result
+        })
+        .into_iter()
+        .collect()
+    }
+
+    /// Runs `work` on every item on scoped threads (one per available core unless
+    /// parallel compilation is off), each pulling the next index and keeping its own
+    /// scratch state. The results keep index order.
+    pub(crate) fn for_each_body<T: Sync, S: Default, R: Send>(
+        &self,
+        items: &[T],
+        work: impl Fn(usize, &T, &mut S) -> R + Sync,
+    ) -> Vec<R> {
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<FunctionCode, CompileError>>>> =
-            Mutex::new((0..bodies.len()).map(|_| None).collect());
+        let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
         let worker = || {
-            let mut ctx = Context::new();
-            let mut builder_ctx = FunctionBuilderContext::new();
-            let mut allocs = FuncValidatorAllocations::default();
+            let mut scratch = S::default();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(body) = bodies.as_slice().get(i) else {
+                let Some(item) = items.get(i) else {
                     break;
                 };
-                let defined = DefinedFuncIndex::from_u32(i as u32);
-                let mut validator = rebuild_validator(body, std::mem::take(&mut allocs));
-                let result = self.compile_body(
-                    env,
-                    defined,
-                    body,
-                    &mut validator,
-                    &mut ctx,
-                    &mut builder_ctx,
-                );
-                allocs = validator.into_allocations();
+                let result = work(i, item, &mut scratch);
                 results.lock().expect("no worker panics")[i] = Some(result);
             }
         };
@@ -207,7 +221,7 @@ impl Compiler {
         } else {
             1
         };
-        let threads = cores.min(bodies.len());
+        let threads = cores.min(items.len());
         if threads <= 1 {
             worker();
         } else {
@@ -220,7 +234,7 @@ impl Compiler {
         let results = results.into_inner().expect("no worker panics");
         results
             .into_iter()
-            .map(|r| r.expect("every body was compiled"))
+            .map(|r| r.expect("every item was processed"))
             .collect()
     }
 
@@ -239,7 +253,7 @@ impl Compiler {
     }
 
     /// Runs Cranelift on one function (verifying it first in debug builds).
-    fn compile_function(
+    pub(crate) fn compile_function(
         &self,
         ctx: &mut Context,
         func: Function,
@@ -278,8 +292,9 @@ impl Compiler {
             CallTarget::Wasm(f) => module
                 .defined_func_index(f)
                 .and_then(|d| functions.get(d))
-                .map(|c| c.wasm_call.start),
-            CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| l.start),
+                .map(|c| Placed::Offset(c.wasm_call.start)),
+            CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| Placed::Offset(l.start)),
+            CallTarget::LazyIndex => None,
         };
         let linked = layout.text.finish(lookup).map_err(link_error)?;
         info.trap_sites = linked.trap_sites;
@@ -290,17 +305,17 @@ impl Compiler {
 }
 
 /// The text section being laid out, with what compiling trampolines needs.
-struct Layout<'c, 'e> {
+pub(crate) struct Layout<'c, 'e> {
     compiler: &'c Compiler,
     env: &'c FuncEnv<'e>,
-    text: TextBuilder,
-    ctx: Context,
-    builder_ctx: FunctionBuilderContext,
+    pub(crate) text: TextBuilder,
+    pub(crate) ctx: Context,
+    pub(crate) builder_ctx: FunctionBuilderContext,
     align: u32,
 }
 
 impl<'c, 'e> Layout<'c, 'e> {
-    fn new(compiler: &'c Compiler, env: &'c FuncEnv<'e>) -> Self {
+    pub(crate) fn new(compiler: &'c Compiler, env: &'c FuncEnv<'e>) -> Self {
         Self {
             compiler,
             env,
@@ -311,7 +326,7 @@ impl<'c, 'e> Layout<'c, 'e> {
         }
     }
 
-    fn append(&mut self, code: &FunctionCode) -> Result<FunctionLoc, CompileError> {
+    pub(crate) fn append(&mut self, code: &FunctionCode) -> Result<FunctionLoc, CompileError> {
         self.text.append(code, self.align).map_err(link_error)
     }
 
@@ -343,7 +358,7 @@ impl<'c, 'e> Layout<'c, 'e> {
     }
 
     /// One wasm-to-array trampoline per signature that imported functions use.
-    fn wasm_to_array_trampolines(
+    pub(crate) fn wasm_to_array_trampolines(
         &mut self,
         info: &mut CompiledModuleInfo,
     ) -> Result<(), CompileError> {
@@ -373,6 +388,14 @@ impl<'c, 'e> Layout<'c, 'e> {
             .flat_map(FunctionCode::builtins_called)
             .map(BuiltinFunction::index)
             .collect();
+        self.builtin_trampolines_for(used)
+    }
+
+    /// One trampoline per builtin in `used` (by index), indexed by `BuiltinFunction::index`.
+    pub(crate) fn builtin_trampolines_for(
+        &mut self,
+        used: BTreeSet<u32>,
+    ) -> Result<Vec<Option<FunctionLoc>>, CompileError> {
         let mut locs = vec![None; BuiltinFunction::COUNT];
         for index in used {
             let builtin = BuiltinFunction::ALL[index as usize];
@@ -383,17 +406,33 @@ impl<'c, 'e> Layout<'c, 'e> {
     }
 }
 
-fn link_error(message: String) -> CompileError {
+pub(crate) fn link_error(message: String) -> CompileError {
     codegen(FuncIndex::from_u32(0), message)
+}
+
+/// What each compilation thread keeps between bodies.
+pub(crate) struct Scratch {
+    pub(crate) ctx: Context,
+    pub(crate) builder_ctx: FunctionBuilderContext,
+    pub(crate) allocs: FuncValidatorAllocations,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            ctx: Context::new(),
+            builder_ctx: FunctionBuilderContext::new(),
+            allocs: FuncValidatorAllocations::default(),
+        }
+    }
 }
 
 /// A fresh validator for a body. `FuncToValidate` is consumed by `into_validator`, so it is
 /// rebuilt from its public parts; the resources are shared behind an `Arc`.
-fn rebuild_validator(
-    body: &FunctionBodyData<'_>,
+pub(crate) fn rebuild_validator(
+    v: &FuncToValidate<ValidatorResources>,
     allocs: FuncValidatorAllocations,
 ) -> FuncValidator<ValidatorResources> {
-    let v = &body.validator;
     FuncToValidate {
         resources: v.resources.clone(),
         index: v.index,
@@ -403,6 +442,6 @@ fn rebuild_validator(
     .into_validator(allocs)
 }
 
-fn codegen(func: FuncIndex, message: String) -> CompileError {
+pub(crate) fn codegen(func: FuncIndex, message: String) -> CompileError {
     CompileError::Codegen { func, message }
 }

@@ -31,6 +31,11 @@ pub(crate) struct FuncEnv<'m> {
     pub(crate) native_fma: bool,
     /// What `FunctionBuilder::finalize` needs to know about the target.
     pub(crate) frontend_config: TargetFrontendConfig,
+    /// Whether the code is compiled lazily, one function at a time into its own mapping:
+    /// direct calls then go through the module's lazy code table, and builtin
+    /// trampolines (in the module's first text section, maybe far away) are called by
+    /// absolute address.
+    pub(crate) lazy: bool,
 }
 
 /// Flags for loads and stores of runtime structures, which are always valid and aligned.
@@ -51,7 +56,14 @@ impl<'m> FuncEnv<'m> {
             native_rounding: crate::isa::has_native_rounding(isa),
             native_fma: isa.has_native_fma(),
             frontend_config: isa.frontend_config(),
+            lazy: false,
         }
+    }
+
+    /// The same environment for lazily compiled code (see [`FuncEnv::lazy`]).
+    pub(crate) fn for_lazy_code(mut self) -> Self {
+        self.lazy = true;
+        self
     }
 
     /// The Cranelift type of a wasm value; references are host pointers.

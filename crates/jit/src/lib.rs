@@ -27,12 +27,14 @@ mod artifacts;
 mod compiler;
 mod func_env;
 mod isa;
+mod lazy;
 mod trampolines;
 mod translate;
 
 pub use artifacts::CompiledModule;
 pub use compiler::Compiler;
 pub use isa::OptLevel;
+pub use lazy::{LazyBody, LazyCode, LazyModule};
 
 /// The feature an `Unsupported` error names for a SIMD operator on a host without what
 /// Cranelift needs to compile SIMD (SSE4.1 on x86-64): never wrong code, a clear error.

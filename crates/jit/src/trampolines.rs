@@ -22,7 +22,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use environ::{BuiltinFunction, FuncIndex, FuncType, TrapCode};
 
 use crate::func_env::{FuncEnv, to_offset, trusted};
-use crate::translate::{NAMESPACE_WASM, user_trap};
+use crate::translate::{NAMESPACE_BUILTIN, NAMESPACE_LAZY_INDEX, NAMESPACE_WASM, user_trap};
 
 /// Size of one `ValRaw` slot.
 pub(crate) const VAL_RAW_SIZE: u32 = 16;
@@ -110,6 +110,78 @@ pub(crate) fn wasm_to_array(
     b.switch_to_block(done);
     let results = load_values(env, &mut b, values, &ty.results);
     b.ins().return_(&results);
+    b.seal_all_blocks();
+    b.finalize(env.frontend_config);
+    func
+}
+
+/// The stub of a lazily compiled function of type `ty`, as a template whose
+/// defined-function index is an open absolute immediate (`NAMESPACE_LAZY_INDEX`; each
+/// function's copy fills it in). It loads the function's `compiled` slot from the lazy
+/// code table and tail-calls it; while it is null it first calls `LazyCompile`, which
+/// compiles and installs the code (or records a failure, which it raises).
+pub(crate) fn lazy_stub(
+    env: &FuncEnv<'_>,
+    ty: &FuncType,
+    ctx: &mut FunctionBuilderContext,
+) -> Function {
+    let name = UserFuncName::user(NAMESPACE_TRAMPOLINE, 0x2_0000);
+    let mut func = Function::with_name_signature(name, env.wasm_signature(ty));
+    let mut b = FunctionBuilder::new(&mut func, ctx);
+    let entry = entry_block(&mut b);
+    let params = b.block_params(entry).to_vec();
+    let vmctx = params[0];
+    let symbol = b.func.declare_imported_user_function(ir::UserExternalName {
+        namespace: NAMESPACE_LAZY_INDEX,
+        index: 0,
+    });
+    let index_gv = b.create_global_value(ir::GlobalValueData::Symbol {
+        name: ir::ExternalName::User(symbol),
+        offset: ir::immediates::Imm64::new(0),
+        colocated: false,
+        tls: false,
+    });
+    let index = b.ins().symbol_value(env.ptr, index_gv);
+    let o = &env.offsets;
+    let table = env.load_immutable_ptr(&mut b, vmctx, o.vmctx_lazy_code_table());
+    let scaled = b
+        .ins()
+        .imul_imm_s(index, i64::from(o.size_of_vm_lazy_slot()));
+    let slot = b.ins().iadd(table, scaled);
+    let compiled = env.load_ptr(&mut b, slot, o.vm_lazy_slot_compiled());
+    let call = b.create_block();
+    let code = b.append_block_param(call, env.ptr);
+    let compile = b.create_block();
+    let raise = b.create_block();
+    b.set_cold_block(compile);
+    b.set_cold_block(raise);
+    b.ins()
+        .brif(compiled, call, &[compiled.into()], compile, &[]);
+
+    b.switch_to_block(compile);
+    let sig = b.import_signature(env.builtin_signature(BuiltinFunction::LazyCompile));
+    let builtin = b.func.declare_imported_user_function(ir::UserExternalName {
+        namespace: NAMESPACE_BUILTIN,
+        index: BuiltinFunction::LazyCompile.index(),
+    });
+    let trampoline = b.import_function(ir::ExtFuncData {
+        name: ir::ExternalName::User(builtin),
+        signature: sig,
+        colocated: true,
+        patchable: false,
+    });
+    let index32 = b.ins().ireduce(types::I32, index);
+    let inst = b.ins().call(trampoline, &[vmctx, index32]);
+    let fresh = b.inst_results(inst)[0];
+    b.ins().brif(fresh, call, &[fresh.into()], raise, &[]);
+
+    b.switch_to_block(raise);
+    env.call_builtin_via_table(&mut b, vmctx, BuiltinFunction::Raise, &[]);
+    b.ins().trap(user_trap(TrapCode::UnreachableCodeReached));
+
+    b.switch_to_block(call);
+    let sig = b.import_signature(env.wasm_signature(ty));
+    b.ins().return_call_indirect(sig, code, &params);
     b.seal_all_blocks();
     b.finalize(env.frontend_config);
     func

@@ -40,6 +40,9 @@ pub(crate) fn user_trap(code: TrapCode) -> ir::TrapCode {
 pub(crate) const NAMESPACE_WASM: u32 = 0;
 /// Namespace of `UserExternalName`s naming builtin trampolines (index: `BuiltinFunction`).
 pub(crate) const NAMESPACE_BUILTIN: u32 = 1;
+/// Namespace of the one symbol of lazy stub templates: the defined-function index each
+/// copy of the stub fills in.
+pub(crate) const NAMESPACE_LAZY_INDEX: u32 = 3;
 
 /// Translates one defined function into CLIF.
 ///
@@ -54,6 +57,23 @@ pub(crate) fn translate_function(
     validator: &mut FuncValidator<ValidatorResources>,
     builder_ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, CompileError> {
+    translate_function_with_callees(env, func_index, body, validator, builder_ctx)
+        .map(|(func, _)| func)
+}
+
+/// As [`translate_function`], also returning the defined functions the body calls
+/// directly, in order of first call.
+///
+/// # Errors
+///
+/// As for [`translate_function`].
+pub(crate) fn translate_function_with_callees(
+    env: &FuncEnv<'_>,
+    func_index: FuncIndex,
+    body: &FunctionBody<'_>,
+    validator: &mut FuncValidator<ValidatorResources>,
+    builder_ctx: &mut FunctionBuilderContext,
+) -> Result<(Function, Vec<FuncIndex>), CompileError> {
     let ty = env.module.func_type(func_index);
     let name = UserFuncName::user(NAMESPACE_WASM, func_index.as_u32());
     let mut func = Function::with_name_signature(name, env.wasm_signature(ty));
@@ -65,7 +85,8 @@ pub(crate) fn translate_function(
         Ok(()) => {
             t.builder.seal_all_blocks();
             t.builder.finalize(env.frontend_config);
-            Ok(func)
+            let callees = t.direct_callees;
+            Ok((func, callees))
         }
         Err(e) => {
             // The builder context is only emptied by `finalize`; start afresh after an error.
@@ -163,6 +184,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     pub(crate) handlers: Vec<exceptions::HandlerScope>,
     builtin_refs: HashMap<BuiltinFunction, ir::FuncRef>,
     wasm_refs: HashMap<FuncIndex, ir::FuncRef>,
+    /// The defined functions this one calls directly, in order of first call: what
+    /// lazy compilation compiles next.
+    pub(crate) direct_callees: Vec<FuncIndex>,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -188,6 +212,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             handlers: Vec::new(),
             builtin_refs: HashMap::new(),
             wasm_refs: HashMap::new(),
+            direct_callees: Vec::new(),
         }
     }
 
@@ -316,7 +341,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let r = self.builder.import_function(ir::ExtFuncData {
             name: ir::ExternalName::User(name),
             signature: sig,
-            colocated: true,
+            colocated: !self.env.lazy,
             patchable: false,
         });
         self.builtin_refs.insert(builtin, r);

@@ -85,6 +85,42 @@ impl CodeMemory {
     ///
     /// When the metadata points outside `code`, or mapping memory fails.
     pub fn publish(code: &[u8], info: Arc<CompiledModuleInfo>) -> Result<Self, PublishError> {
+        Self::publish_with_origin(code, info, None)
+    }
+
+    /// Publishes functions of a module compiled after the module itself (lazily): the
+    /// positions in `info.functions` stand for `funcs`, the module's own indices, and
+    /// backtraces through this code name the module whose first section starts at
+    /// `module_text_start`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`CodeMemory::publish`], and when `funcs` does not list every function.
+    pub fn publish_lazy(
+        code: &[u8],
+        info: Arc<CompiledModuleInfo>,
+        module_text_start: usize,
+        funcs: Box<[DefinedFuncIndex]>,
+    ) -> Result<Self, PublishError> {
+        if funcs.len() != info.functions.len() {
+            return Err(malformed(format!(
+                "{} functions named for {} compiled",
+                funcs.len(),
+                info.functions.len()
+            )));
+        }
+        let origin = code_registry::Origin {
+            text_start: module_text_start,
+            funcs,
+        };
+        Self::publish_with_origin(code, info, Some(origin))
+    }
+
+    fn publish_with_origin(
+        code: &[u8],
+        info: Arc<CompiledModuleInfo>,
+        origin: Option<code_registry::Origin>,
+    ) -> Result<Self, PublishError> {
         let len = code.len();
         for (func, compiled) in info.functions.iter() {
             check_loc(compiled.wasm_call, len, || format!("function {func}"))?;
@@ -112,7 +148,7 @@ impl CodeMemory {
         // SAFETY: the whole mapping is ours, page-aligned, and `text` is not used again.
         unsafe { mmap.protect(0, mmap.len(), Protection::ReadExecute) }
             .map_err(PublishError::Io)?;
-        code_registry::register(mmap.as_mut_ptr() as usize, len, Arc::clone(&info));
+        code_registry::register(mmap.as_mut_ptr() as usize, len, Arc::clone(&info), origin);
         Ok(Self { mmap, len, info })
     }
 

@@ -11,6 +11,20 @@ use environ::{CompiledModuleInfo, DefinedFuncIndex, TrapCode};
 struct Registered {
     len: usize,
     info: Arc<CompiledModuleInfo>,
+    /// Where backtraces say the code is from: the section's own start, or for code
+    /// compiled lazily after its module, the start of the module's first section.
+    origin: usize,
+    /// For lazily compiled code, the module's index of each function `info` lists (whose
+    /// indices are then positions in this section); `None` when they are the module's.
+    funcs: Option<Box<[DefinedFuncIndex]>>,
+}
+
+/// Where a section's code comes from, for backtraces.
+pub(crate) struct Origin {
+    /// The start of the module's first section.
+    pub(crate) text_start: usize,
+    /// The module's index of each function of the section.
+    pub(crate) funcs: Box<[DefinedFuncIndex]>,
 }
 
 /// Text sections by start address.
@@ -25,11 +39,28 @@ fn read() -> RwLockReadGuard<'static, BTreeMap<usize, Registered>> {
 }
 
 /// Registers `len` bytes of code at `start` with their metadata.
-pub(crate) fn register(start: usize, len: usize, info: Arc<CompiledModuleInfo>) {
+/// `origin` is `None` for a module's own section, and says which module and functions
+/// the code belongs to for a section compiled lazily later.
+pub(crate) fn register(
+    start: usize,
+    len: usize,
+    info: Arc<CompiledModuleInfo>,
+    origin: Option<Origin>,
+) {
+    let (origin, funcs) = match origin {
+        Some(origin) => (origin.text_start, Some(origin.funcs)),
+        None => (start, None),
+    };
+    let registered = Registered {
+        len,
+        info,
+        origin,
+        funcs,
+    };
     let mut registry = REGISTRY
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    registry.insert(start, Registered { len, info });
+    registry.insert(start, registered);
 }
 
 /// Forgets the code registered at `start`.
@@ -42,20 +73,22 @@ pub(crate) fn unregister(start: usize) {
 
 /// The registered section containing `pc`, as (start, offset of pc, info).
 fn find<R>(pc: usize, f: impl FnOnce(usize, u32, &CompiledModuleInfo) -> R) -> Option<R> {
-    find_in(&read(), pc, f)
+    find_in(&read(), pc, |start, offset, registered| {
+        f(start, offset, &registered.info)
+    })
 }
 
 fn find_in<R>(
     registry: &BTreeMap<usize, Registered>,
     pc: usize,
-    f: impl FnOnce(usize, u32, &CompiledModuleInfo) -> R,
+    f: impl FnOnce(usize, u32, &Registered) -> R,
 ) -> Option<R> {
     let (&start, registered) = registry.range(..=pc).next_back()?;
     let offset = pc - start;
     if offset >= registered.len {
         return None;
     }
-    Some(f(start, u32::try_from(offset).ok()?, &registered.info))
+    Some(f(start, u32::try_from(offset).ok()?, registered))
 }
 
 /// How often the signal handler retries a registry that is being written.
@@ -76,7 +109,10 @@ pub(crate) fn lookup_trap_in_signal_handler(pc: usize) -> Option<TrapCode> {
                 continue;
             }
         };
-        return find_in(&registry, pc, |_, offset, info| info.lookup_trap(offset)).flatten();
+        return find_in(&registry, pc, |_, offset, registered| {
+            registered.info.lookup_trap(offset)
+        })
+        .flatten();
     }
     None
 }
@@ -102,7 +138,8 @@ pub struct BacktraceFrame {
     /// The frame's pc: the faulting instruction for the first frame, a return address
     /// for the others.
     pub pc: usize,
-    /// Start of the text section the pc is in; the API maps it back to its module.
+    /// Start of the module's first text section (the one the pc is in, unless the
+    /// function was compiled lazily); the API maps it back to its module.
     pub text_start: usize,
     /// The defined function whose body holds the pc.
     pub func: DefinedFuncIndex,
@@ -114,11 +151,15 @@ pub struct BacktraceFrame {
 /// the very end of a function is attributed to it). `None` for trampolines and code
 /// outside any function.
 pub(crate) fn frame_at(pc: usize, lookup_pc: usize) -> Option<BacktraceFrame> {
-    find(lookup_pc, |start, offset, info| {
-        let func = info.func_by_code_offset(offset)?;
+    find_in(&read(), lookup_pc, |_, offset, registered| {
+        let info = &registered.info;
+        let mut func = info.func_by_code_offset(offset)?;
+        if let Some(funcs) = &registered.funcs {
+            func = *funcs.get(func.as_u32() as usize)?;
+        }
         Some(BacktraceFrame {
             pc,
-            text_start: start,
+            text_start: registered.origin,
             func,
             wasm_offset: info.lookup_wasm_offset(offset),
         })
@@ -147,7 +188,7 @@ mod tests {
             code: TrapCode::IntegerDivisionByZero,
         });
         let start = 0x7000_0000_0000;
-        register(start, 16, Arc::new(info));
+        register(start, 16, Arc::new(info), None);
         assert_eq!(
             lookup_trap_in_signal_handler(start + 4),
             Some(TrapCode::IntegerDivisionByZero)

@@ -52,6 +52,9 @@ pub struct Instance {
     tags: EntityVec<TagIndex, VMTag>,
     /// Kept alive for the type-id pointer in the `VMContext` header.
     type_ids: Arc<[VMSharedTypeIndex]>,
+    /// A lazily compiled module's compiler, kept alive for the code-table pointer in
+    /// the `VMContext` header and asked by the `LazyCompile` builtin.
+    lazy: Option<Arc<dyn crate::LazyCompiler>>,
     /// A pointer to `vmctx` derived from the whole allocation, so writes through it may
     /// reach the bytes past the end of `Instance`.
     vmctx_ptr: NonNull<VMContext>,
@@ -90,6 +93,11 @@ impl Instance {
     /// The module this is an instance of.
     pub fn module(&self) -> &Arc<Module> {
         &self.module
+    }
+
+    /// The compiler of a lazily compiled module's functions.
+    pub(crate) fn lazy_compiler(&self) -> Option<&Arc<dyn crate::LazyCompiler>> {
+        self.lazy.as_ref()
     }
 
     /// The `VMContext` layout.

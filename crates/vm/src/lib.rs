@@ -36,6 +36,7 @@ mod code_registry;
 mod error;
 mod exceptions;
 mod instance;
+mod lazy_code;
 mod libcalls;
 mod mapped_file;
 mod memory;
@@ -61,6 +62,7 @@ pub use instance::{
     DefinedFunctionCode, Export, Instance, InstanceAllocationRequest, InstanceAllocator,
     InstanceHandle, InstantiationError, OnDemandInstanceAllocator, ResolvedImports,
 };
+pub use lazy_code::{LazyCodeTable, LazyCompiler, VMLazySlot};
 pub use mapped_file::MappedFile;
 pub use memory::LinearMemory;
 pub use memory_image::{MemoryImage, MemoryImages};

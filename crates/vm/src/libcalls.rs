@@ -103,6 +103,25 @@ fn grow_status(result: Result<Option<u64>, HostError>) -> u64 {
     }
 }
 
+extern "C" fn lazy_compile(vmctx: *mut VMContext, func: u32) -> usize {
+    with_caller(vmctx, |instance| {
+        let func = environ::DefinedFuncIndex::from_u32(func);
+        let result = match instance.lazy_compiler() {
+            Some(lazy) => crate::lazy_code::compile_with_stack(&**lazy, func),
+            None => Err(format!(
+                "function {func} has no code and its module is not lazy"
+            )),
+        };
+        match result {
+            Ok(code) => code.as_ptr() as usize,
+            Err(message) => {
+                let _ = traphandlers::record_host_error(crate::Error::msg(message));
+                0
+            }
+        }
+    })
+}
+
 extern "C" fn memory_grow(vmctx: *mut VMContext, memory: u32, delta: u64) -> u64 {
     with_caller(vmctx, |instance| {
         let memory = MemoryIndex::from_u32(memory);

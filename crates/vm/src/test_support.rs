@@ -95,6 +95,7 @@ impl TestStore {
             functions: &functions,
             tunables,
             memory_images: None,
+            lazy: None,
         };
         // SAFETY: the store outlives every instance in the tests that use it, and the
         // imports come from instances the tests keep alive.

@@ -12,6 +12,8 @@
 mod signals;
 mod stack_limit;
 
+pub(crate) use stack_limit::remaining as stack_remaining;
+
 use core::cell::{Cell, UnsafeCell};
 use core::ffi::c_void;
 use core::ptr::{self, NonNull};

@@ -413,6 +413,18 @@ mod tests {
     }
 
     #[test]
+    fn lazy_slot_matches_vmoffsets() {
+        use crate::lazy_code::VMLazySlot;
+        let o = offsets();
+        assert_eq!(offset_of!(VMLazySlot, entry), at(o.vm_lazy_slot_entry()));
+        assert_eq!(
+            offset_of!(VMLazySlot, compiled),
+            at(o.vm_lazy_slot_compiled())
+        );
+        assert_eq!(size_of::<VMLazySlot>(), at(o.size_of_vm_lazy_slot()));
+    }
+
+    #[test]
     fn imports_match_vmoffsets() {
         let o = offsets();
         assert_eq!(

@@ -41,11 +41,17 @@ pub(crate) fn allocate<T: 'static>(
         functions: module.function_code(),
         tunables: &engine.config().tunables,
         memory_images: module.memory_images(),
+        lazy: module.lazy_compiler(),
     };
     // SAFETY: everything the request points at outlives the instance, which the store
     // owns and drops before itself: the store context and the store are boxed inside
     // the store; the engine (epoch counter) and the module (published code) are kept by
     // the store and the instance's data; imported entities belong to instances of the
     // same store, which are only freed with it.
-    unsafe { engine.allocator().allocate(request, store.vm_limiter()) }.map_err(Error::new)
+    let handle =
+        unsafe { engine.allocator().allocate(request, store.vm_limiter()) }.map_err(Error::new)?;
+    if let Some(lazy) = module.lazy() {
+        lazy.start_background();
+    }
+    Ok(handle)
 }

@@ -35,9 +35,9 @@ use crate::error::{Error, Result};
 /// The first bytes of every artifact.
 const MAGIC: &[u8; 8] = b"\0tarnaot";
 
-/// The version of the layout above; bumped whenever it or the metadata encoding
-/// changes.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// The version of the layout above; bumped whenever it, the metadata encoding or the
+/// `VMContext` layout compiled code assumes changes (2: the lazy code table pointer).
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
 /// Where the checksummed part starts: after the magic, the version and the checksum.
 const CHECKSUMMED: usize = 8 + 4 + 8;
@@ -258,6 +258,10 @@ impl Module {
     /// [`Module::deserialize`] loads without compiling, on an engine with the same
     /// settings and Tarn version.
     pub fn serialize(&self) -> Result<Vec<u8>> {
+        // An artifact holds every function: a lazily compiled module is compiled whole.
+        if let Some(lazy) = self.lazy() {
+            return self.engine().precompile_module(lazy.wasm());
+        }
         let code = self.code();
         Ok(serialize(
             self.engine(),
@@ -284,7 +288,7 @@ impl Module {
     /// can do anything the host process can.
     pub unsafe fn deserialize(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let Checked { module, info, text } = check(engine, bytes.as_ref())?;
-        Module::from_compiled(engine, module, text, Arc::new(info))
+        Module::from_compiled(engine, module, text, Arc::new(info), None)
     }
 
     /// Loads a module from an artifact file, mapping it instead of reading it into a
@@ -303,7 +307,7 @@ impl Module {
         let mapped = vm::MappedFile::open(path)
             .map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
         let Checked { module, info, text } = check(engine, mapped.bytes())?;
-        Module::from_compiled(engine, module, text, Arc::new(info))
+        Module::from_compiled(engine, module, text, Arc::new(info), None)
     }
 }
 

@@ -50,10 +50,39 @@ impl FuncTranslator<'_, '_> {
                 .load_immutable_ptr(&mut self.builder, self.vmctx, vmctx_field);
             let sig = self.builder.import_signature(self.env.wasm_signature(ty));
             Callee::Indirect { sig, code, vmctx }
+        } else if self.env.lazy {
+            self.lazy_callee(func)
         } else {
             Callee::Direct(self.wasm_func_ref(func))
         };
         self.emit_call(callee, &args, kind);
+    }
+
+    /// A defined function called from lazily compiled code: its current entry (stub or
+    /// code) from the module's lazy code table, with this instance as callee.
+    fn lazy_callee(&mut self, func: FuncIndex) -> Callee {
+        let defined = self
+            .env
+            .module
+            .defined_func_index(func)
+            .expect("a direct call to a defined function");
+        if !self.direct_callees.contains(&func) {
+            self.direct_callees.push(func);
+        }
+        let o = &self.env.offsets;
+        let slot = defined.as_u32() * o.size_of_vm_lazy_slot() + o.vm_lazy_slot_entry();
+        let table_field = o.vmctx_lazy_code_table();
+        let table = self
+            .env
+            .load_immutable_ptr(&mut self.builder, self.vmctx, table_field);
+        let code = self.env.load_ptr(&mut self.builder, table, slot);
+        let ty = self.env.module.func_type(func);
+        let sig = self.builder.import_signature(self.env.wasm_signature(ty));
+        Callee::Indirect {
+            sig,
+            code,
+            vmctx: self.vmctx,
+        }
     }
 
     /// `call_indirect` and `return_call_indirect`: the bounds, null and signature checks

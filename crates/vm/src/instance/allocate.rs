@@ -16,6 +16,7 @@ use environ::{
 
 use super::{Instance, InstanceHandle};
 use crate::ValRaw;
+use crate::lazy_code::LazyCompiler;
 use crate::libcalls::BUILTINS;
 use crate::memory::LinearMemory;
 use crate::memory_image::{MemoryImage, MemoryImages};
@@ -119,6 +120,9 @@ pub struct InstanceAllocationRequest<'a> {
     /// The module's memory images, mapped into its memories (`None` initialises every
     /// memory by copying its segments).
     pub memory_images: Option<&'a MemoryImages>,
+    /// For a lazily compiled module, its compiler and code table; `functions` then
+    /// holds each function's stub.
+    pub lazy: Option<&'a Arc<dyn LazyCompiler>>,
 }
 
 /// Allocates instances with their memories and tables. A pooling allocator can
@@ -258,6 +262,15 @@ pub(crate) fn check_request(
             "offsets are for another module".into(),
         ));
     }
+    if let Some(lazy) = request.lazy
+        && lazy.table().len() != module.num_defined_funcs()
+    {
+        return Err(mismatch(
+            "lazily compiled functions",
+            module.num_defined_funcs(),
+            lazy.table().len(),
+        ));
+    }
     for (defined, code) in request.functions.iter() {
         let func = module.func_index(defined);
         if module.functions[func].func_ref.is_some() && code.array_call.is_none() {
@@ -322,6 +335,7 @@ pub(crate) unsafe fn allocate_instance(
         memories,
         tables,
         type_ids: Arc::clone(&request.type_ids),
+        lazy: request.lazy.cloned(),
         vmctx_ptr,
         _pool_token: pool_token,
         vmctx: VMContext::MARKER,
@@ -369,6 +383,11 @@ unsafe fn initialize_vmctx(instance: &mut Instance, request: &InstanceAllocation
     instance.set_builtin_functions(&raw const BUILTINS);
     instance.set_epoch_counter(request.epoch_counter);
     instance.set_type_ids(instance.type_ids.as_ptr());
+    let lazy_table = instance
+        .lazy
+        .as_ref()
+        .map_or(core::ptr::null(), |lazy| lazy.table().as_ptr());
+    instance.set_lazy_code_table(lazy_table);
     for (i, import) in request.imports.memories.iter().enumerate() {
         instance.set_memory_import(MemoryIndex::from_u32(index_u32(i)), *import);
     }

@@ -70,6 +70,8 @@ header_setters! {
     set_epoch_counter(vmctx_epoch_counter): core::ptr::NonNull<core::sync::atomic::AtomicU64>;
     /// The type-id array pointer.
     set_type_ids(vmctx_type_ids): *const VMSharedTypeIndex;
+    /// The lazy code table pointer (null for eagerly compiled modules).
+    set_lazy_code_table(vmctx_lazy_code_table): *const crate::lazy_code::VMLazySlot;
 }
 
 region_setters! {

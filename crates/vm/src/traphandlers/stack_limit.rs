@@ -54,3 +54,12 @@ pub(crate) fn for_this_thread(max_wasm_stack: usize) -> usize {
         low => wished.max(low.saturating_add(HOST_STACK_HEADROOM)),
     }
 }
+
+/// Bytes of stack left below the current stack pointer on this thread, when the stack's
+/// bounds are known.
+pub(crate) fn remaining() -> Option<usize> {
+    match stack_low() {
+        0 => None,
+        low => Some(stack_pointer().saturating_sub(low)),
+    }
+}
