@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tarn::{Config, Engine, Error, Extern, Linker, Store, Val, ValType};
+use tarn::{CompilationStrategy, Config, Engine, Error, Extern, Linker, Store, Val, ValType};
 use tarn_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx};
 
 const HELP: &str = "\
@@ -26,6 +26,11 @@ Options:
   --invoke NAME        Call the export NAME instead of `_start`
   --fuel N             Give the store N units of fuel; running out traps
   --timeout MS         Interrupt wasm after MS milliseconds (epoch interruption)
+  --compile=lazy|eager When to compile functions: each on its first call, the rest in
+                       the background (lazy, the default), or all before running (eager)
+  --trap-unknown-imports
+                       Define every function import the linker does not know (WASI
+                       is known) as a function that traps naming the import
   --allow-precompiled  Accept an artifact of `tarn compile` as FILE; its machine code
                        runs unchecked, so only use artifacts you trust
   -h, --help           Print this message
@@ -44,6 +49,8 @@ struct Options {
     fuel: Option<u64>,
     timeout: Option<Duration>,
     allow_precompiled: bool,
+    compilation: CompilationStrategy,
+    trap_unknown_imports: bool,
     dirs: Vec<(String, String)>,
     envs: Vec<(String, String)>,
     /// `-W` values, applied in order.
@@ -93,6 +100,8 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
         fuel: None,
         timeout: None,
         allow_precompiled: false,
+        compilation: DEFAULT_COMPILATION,
+        trap_unknown_imports: false,
         dirs: Vec::new(),
         envs: Vec::new(),
         wasm_flags: Vec::new(),
@@ -119,6 +128,11 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
             "-h" | "--help" => return Ok(None),
             "--invoke" => options.invoke = Some(value("--invoke")?),
             "--allow-precompiled" => options.allow_precompiled = true,
+            "--trap-unknown-imports" => options.trap_unknown_imports = true,
+            "--compile" => options.compilation = compilation(&value("--compile")?)?,
+            flag if flag.starts_with("--compile=") => {
+                options.compilation = compilation(&flag["--compile=".len()..])?;
+            }
             "-W" => options.wasm_flags.push(value("-W")?),
             "--fuel" => {
                 let fuel = value("--fuel")?;
@@ -164,6 +178,20 @@ fn parse_options(args: &[String]) -> Result<Option<Options>, String> {
     Ok(Some(options))
 }
 
+/// The CLI compiles lazily by default: a large module (esbuild's 14 MB) answers in a
+/// fraction of a second instead of seconds, and a small one hardly compiles more slowly,
+/// since what runs at once compiles at once and the rest in the background (measured in
+/// `benches/README.md`, "Lazy compilation").
+const DEFAULT_COMPILATION: CompilationStrategy = CompilationStrategy::Lazy;
+
+fn compilation(value: &str) -> Result<CompilationStrategy, String> {
+    match value {
+        "lazy" => Ok(CompilationStrategy::Lazy),
+        "eager" => Ok(CompilationStrategy::Eager),
+        other => Err(format!("bad --compile `{other}`: expected lazy or eager")),
+    }
+}
+
 /// The program's WASI context: its arguments, environment, stdio and directories.
 fn wasi_context(options: &Options) -> Result<WasiCtx, Error> {
     let mut builder = WasiCtx::builder();
@@ -180,6 +208,7 @@ fn wasi_context(options: &Options) -> Result<WasiCtx, Error> {
 
 fn run(options: &Options) -> Result<Outcome, Error> {
     let mut config = Config::new();
+    config.compilation_strategy(options.compilation);
     config.consume_fuel(options.fuel.is_some());
     config.epoch_interruption(options.timeout.is_some());
     for flag in &options.wasm_flags {
@@ -205,6 +234,9 @@ fn run(options: &Options) -> Result<Outcome, Error> {
     }
     let mut linker = Linker::new(&engine);
     tarn_wasi::add_to_linker(&mut linker, |wasi: &mut WasiCtx| wasi)?;
+    if options.trap_unknown_imports {
+        linker.define_unknown_imports_as_traps(&module)?;
+    }
     let instance = match linker.instantiate(&mut store, &module) {
         Err(error) if error.is::<I32Exit>() => return exited(error),
         other => other?,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tarn_benches::engines::{self, Op};
 use tarn_benches::kernels::{self, Kernel};
 use tarn_benches::measure::{Contender, Runner, Settings, measure};
-use tarn_benches::{modules, report, simd_kernels, wasi};
+use tarn_benches::{modules, npm, report, simd_kernels, wasi};
 
 /// Host-to-wasm calls per operation of the host-call row (the table shows one call).
 const HOST_CALLS: u32 = 10_000;
@@ -27,19 +27,41 @@ fn main() {
         settings.sample_time.as_millis(),
         machine_load()
     );
-    println!("{}", report::header());
-    for row in rows() {
-        if filter
+    let selected = |row: &Row| {
+        filter
             .as_deref()
             .is_none_or(|filter| row.name.contains(filter))
-        {
-            let mut contenders = (row.build)();
-            let timings = measure(&row.name, &mut contenders, settings);
-            let per_item: Vec<_> = timings.iter().map(|t| t.per_item(row.batch)).collect();
-            println!("{}", report::row(&row.name, &per_item));
-        }
+    };
+    let (main_rows, lazy_rows): (Vec<Row>, Vec<Row>) = rows()
+        .into_iter()
+        .filter(selected)
+        .partition(|row| !row.lazy);
+    if !main_rows.is_empty() {
+        println!("{}", report::header());
+    }
+    for row in main_rows {
+        let timings = run_row(&row, settings);
+        println!("{}", report::row(&row.name, &timings));
+    }
+    if !lazy_rows.is_empty() {
+        println!("\nLazy compilation\n\n{}", report::lazy_header());
+    }
+    for row in lazy_rows {
+        let timings = run_row(&row, settings);
+        println!("{}", report::lazy_row(&row.name, &timings));
     }
     println!("\ntotal {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Measures one row; per-item timings.
+fn run_row(row: &Row, settings: Settings) -> Vec<tarn_benches::measure::Timings> {
+    let mut contenders = (row.build)();
+    let settings = Settings {
+        samples: row.samples.unwrap_or(settings.samples),
+        ..settings
+    };
+    let timings = measure(&row.name, &mut contenders, settings);
+    timings.iter().map(|t| t.per_item(row.batch)).collect()
 }
 
 /// One table row.
@@ -50,6 +72,11 @@ struct Row {
     batch: u32,
     /// Sets up every runner's operation.
     build: Box<dyn Fn() -> Vec<Contender>>,
+    /// Whether the row belongs to the lazy-compilation table (Tarn lazy and eager
+    /// against Wasmtime).
+    lazy: bool,
+    /// Samples per runner, when the row's operation is too slow for the default.
+    samples: Option<usize>,
 }
 
 impl Row {
@@ -58,9 +85,23 @@ impl Row {
             name: name.into(),
             batch: 1,
             build: Box::new(build),
+            lazy: false,
+            samples: None,
+        }
+    }
+
+    /// A row of the lazy-compilation table.
+    fn lazy(name: impl Into<String>, build: impl Fn() -> Vec<Contender> + 'static) -> Self {
+        Self {
+            lazy: true,
+            ..Self::new(name, build)
         }
     }
 }
+
+/// Samples per runner of the rows that compile a real module: Wasmtime takes seconds
+/// per operation there.
+const FIRST_CALL_SAMPLES: usize = 5;
 
 /// Every row, in report order.
 fn rows() -> Vec<Row> {
@@ -187,7 +228,71 @@ fn rows() -> Vec<Row> {
         ..Row::new("wasi fd_write 16 B to a file", small_writes_contenders)
     });
     rows.push(Row::new("wasi fd_read 16 MiB file", big_read_contenders));
+    for (module, export, i64_result) in [
+        (npm::ESBUILD, "getsp", false),
+        // `R` is `sqlite3_memory_used` (sql.js's exports are minified).
+        (npm::SQL_JS, "R", true),
+    ] {
+        rows.push(Row {
+            samples: Some(FIRST_CALL_SAMPLES),
+            ..Row::lazy(
+                format!(
+                    "{}: bytes to first call",
+                    module.path.rsplit('/').next().unwrap_or("")
+                ),
+                move || first_call_contenders(module, export, i64_result),
+            )
+        });
+    }
+    for kernel in kernels::all() {
+        rows.push(Row::lazy(format!("{} (steady)", kernel.name), move || {
+            lazy_kernel_contenders(&kernel)
+        }));
+    }
     rows
+}
+
+/// Bytes to the return of a first cheap call, with every import a trap.
+fn first_call_contenders(
+    module: npm::NpmModule,
+    export: &'static str,
+    i64_result: bool,
+) -> Vec<Contender> {
+    let wasm = match module.bytes() {
+        Ok(wasm) => wasm,
+        Err(reason) => panic!("{} is needed for this row: {reason}", module.package),
+    };
+    let tarn = |strategy| {
+        let engine = engines::tarn::engine(strategy);
+        engines::tarn::first_call(engine, wasm.clone(), export, i64_result)
+    };
+    vec![
+        Contender::from_op(Runner::TarnLazy, tarn(tarn::CompilationStrategy::Lazy)),
+        Contender::from_op(Runner::Tarn, tarn(tarn::CompilationStrategy::Eager)),
+        Contender::from_op(
+            Runner::Wasmtime,
+            engines::wasmtime::first_call(
+                wasmtime::Engine::default(),
+                wasm.clone(),
+                export,
+                i64_result,
+            ),
+        ),
+    ]
+}
+
+/// A kernel's steady state compiled lazily, eagerly, and by Wasmtime: the warm-up
+/// sample compiles what the kernel calls.
+fn lazy_kernel_contenders(kernel: &Kernel) -> Vec<Contender> {
+    let wasm = wasm(kernel.wat);
+    let arg = kernel.arg;
+    let tarn =
+        |strategy| engines::tarn::kernel_in(engines::tarn::engine(strategy), &wasm, "run", arg);
+    vec![
+        Contender::from_op(Runner::TarnLazy, tarn(tarn::CompilationStrategy::Lazy)),
+        Contender::from_op(Runner::Tarn, tarn(tarn::CompilationStrategy::Eager)),
+        Contender::from_op(Runner::Wasmtime, engines::wasmtime::kernel(&wasm, arg)),
+    ]
 }
 
 fn kernel_contenders(kernel: &Kernel) -> Vec<Contender> {

@@ -28,7 +28,12 @@ macro_rules! engine_runners {
 
         /// Calls the kernel export `name(arg)`, once per operation, in one long-lived instance.
         pub fn kernel_export(wasm: &[u8], name: &str, arg: i32) -> Op {
-            let engine = Engine::default();
+            kernel_in(Engine::default(), wasm, name, arg)
+        }
+
+        /// Calls the kernel export `name(arg)` compiled by `engine`, once per operation,
+        /// in one long-lived instance.
+        pub fn kernel_in(engine: Engine, wasm: &[u8], name: &str, arg: i32) -> Op {
             let module = Module::new(&engine, wasm).expect(concat!($name, " compiles the kernel"));
             let mut store = Store::new(&engine, ());
             let instance =
@@ -218,6 +223,44 @@ macro_rules! engine_runners {
                 .and_then(|probe| probe.call(&mut store, ()))
                 .expect(concat!($name, " runs probe"));
             i64::from(probe)
+        }
+
+        /// From the bytes of a module to the return of the first call of its export `name`
+        /// (no parameters, an `i32` result, or an `i64` one when `i64_result`): compile
+        /// with `engine`, define every import as a function that traps, instantiate, call.
+        pub fn first_call(
+            engine: Engine,
+            wasm: Vec<u8>,
+            name: &'static str,
+            i64_result: bool,
+        ) -> Op {
+            Box::new(move || {
+                let module =
+                    Module::new(&engine, &wasm).expect(concat!($name, " compiles the module"));
+                let mut linker = ::$krate::Linker::new(&engine);
+                linker
+                    .define_unknown_imports_as_traps(&module)
+                    .expect(concat!($name, " defines the imports"));
+                let mut store = Store::new(&engine, ());
+                let instance = linker
+                    .instantiate(&mut store, &module)
+                    .expect(concat!($name, " instantiates"));
+                let func = instance
+                    .get_func(&mut store, name)
+                    .expect(concat!($name, " finds the export"));
+                let mut results = [if i64_result {
+                    ::$krate::Val::I64(0)
+                } else {
+                    ::$krate::Val::I32(0)
+                }];
+                func.call(&mut store, &[], &mut results)
+                    .expect(concat!($name, " makes the call"));
+                match results[0] {
+                    ::$krate::Val::I32(value) => i64::from(value),
+                    ::$krate::Val::I64(value) => value,
+                    _ => panic!(concat!($name, " returned another type")),
+                }
+            })
         }
 
         /// Returns what `run(arg)` gives on the compiled module, and an operation that compiles

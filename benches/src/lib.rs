@@ -8,6 +8,7 @@ pub mod engines;
 pub mod kernels;
 pub mod measure;
 pub mod modules;
+pub mod npm;
 pub mod report;
 pub mod simd_kernels;
 pub mod wasi;

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub enum Runner {
     /// Tarn, from `crates/api`.
     Tarn,
+    /// Tarn compiling lazily (`CompilationStrategy::Lazy`); `Tarn` is then eager.
+    TarnLazy,
     /// Wasmtime from crates.io.
     Wasmtime,
     /// Native Rust compiled with the bench profile.
@@ -21,6 +23,7 @@ impl fmt::Display for Runner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Runner::Tarn => "tarn",
+            Runner::TarnLazy => "tarn lazy",
             Runner::Wasmtime => "wasmtime",
             Runner::Native => "native",
         })

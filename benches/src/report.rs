@@ -66,3 +66,42 @@ fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
         _ => "-".to_string(),
     }
 }
+
+/// The header of the lazy-compilation table: Tarn lazy and eager against Wasmtime.
+pub fn lazy_header() -> String {
+    format!(
+        "| {:<28} | {:>10} | {:>10} | {:>10} | {:>10} | {:>13} | {:>6} |\n\
+         |{:-<30}|{:->12}|{:->12}|{:->12}|{:->12}|{:->15}|{:->8}|",
+        "benchmark (median per op)",
+        "tarn lazy",
+        "tarn eager",
+        "wasmtime",
+        "lazy/eager",
+        "lazy/wasmtime",
+        "spread",
+        ":",
+        ":",
+        ":",
+        ":",
+        ":",
+        ":",
+        ":"
+    )
+}
+
+/// One row of the lazy-compilation table.
+pub fn lazy_row(name: &str, timings: &[Timings]) -> String {
+    let median = |runner| find(timings, runner).map(Timings::median);
+    let lazy = median(Runner::TarnLazy);
+    let spread = timings.iter().map(Timings::spread).fold(0.0, f64::max);
+    format!(
+        "| {:<28} | {:>10} | {:>10} | {:>10} | {:>10} | {:>13} | {:>5.0}% |",
+        name,
+        duration(lazy),
+        duration(median(Runner::Tarn)),
+        duration(median(Runner::Wasmtime)),
+        ratio(lazy, median(Runner::Tarn)),
+        ratio(lazy, median(Runner::Wasmtime)),
+        spread * 100.0
+    )
+}

@@ -109,3 +109,49 @@ fn wast_reports_counts_and_fails_on_a_failed_directive() {
     assert!(stdout.contains("FAILED"), "{stdout}");
     assert!(stdout.ends_with("1 passed, 1 failed\n"), "{stdout}");
 }
+
+#[test]
+fn both_compilation_strategies_run_alike_and_unknown_imports_can_trap() {
+    let fib = fib();
+    let fib = fib.to_str().unwrap();
+    for strategy in ["--compile=lazy", "--compile=eager"] {
+        assert_eq!(
+            run(&["run", strategy, "--invoke", "fib", fib, "20"]),
+            (Some(0), "6765\n".into(), String::new()),
+            "{strategy}"
+        );
+    }
+    assert_eq!(
+        run(&["run", "--compile", "eager", fib, "--invoke", "fib", "10"]),
+        (Some(0), "55\n".into(), String::new())
+    );
+    let (code, _, stderr) = run(&["run", "--compile=later", fib]);
+    assert_eq!(code, Some(2), "a usage error");
+    assert!(
+        stderr.contains("bad --compile `later`: expected lazy or eager"),
+        "{stderr}"
+    );
+
+    let path = temp_file(
+        "run_unknown_imports",
+        "imports.wat",
+        br#"(module
+            (import "env" "log" (func $log (param i32)))
+            (func (export "answer") (result i32) (i32.const 42))
+            (func (export "logs") (call $log (i32.const 1))))"#,
+    );
+    let path = path.to_str().unwrap();
+    let (code, _, stderr) = run(&["run", "--invoke", "answer", path]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("env"), "{stderr}");
+    assert_eq!(
+        run(&["run", "--trap-unknown-imports", "--invoke", "answer", path]),
+        (Some(0), "42\n".into(), String::new())
+    );
+    let (code, _, stderr) = run(&["run", "--trap-unknown-imports", "--invoke", "logs", path]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("unknown import: `env::log` has not been defined"),
+        "{stderr}"
+    );
+}

@@ -137,6 +137,35 @@ fn fuel_counts_the_same_as_with_eager_code() {
 }
 
 #[test]
+fn epochs_interrupt_lazily_compiled_loops() {
+    let engine = lazy_engine(0, |c| {
+        c.epoch_interruption(true);
+    });
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (func $spin (loop br 0))
+            (func (export "run") (call $spin)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    store.set_epoch_deadline(1);
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
+        .unwrap();
+    let ticker = engine.clone();
+    let handle = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        ticker.increment_epoch();
+    });
+    let error = run.call(&mut store, ()).unwrap_err();
+    handle.join().unwrap();
+    let trap = error.downcast_ref::<Trap>().expect("a trap");
+    assert_eq!(trap.code(), TrapCode::Interrupt);
+}
+
+#[test]
 fn background_threads_compile_the_rest() {
     let engine = lazy_engine(1, |_| {});
     let module = Module::new(&engine, PROGRAM).unwrap();
@@ -176,6 +205,74 @@ fn dropping_modules_and_engines_while_the_background_compiles_is_safe() {
             .unwrap();
         assert_eq!(f.call(&mut store, 2).unwrap(), 16);
         drop((instance, store, module, engine));
+    }
+}
+
+/// A module of `count` functions `f{i}(x) = x * (i + 1) + f{i-1}(x)`, `f0(x) = x`, each
+/// also reachable through a table.
+fn chain_module(count: usize) -> String {
+    let mut wat = String::from("(module (type $t (func (param i32) (result i32)))");
+    wat.push_str(&format!("(table {count} funcref)"));
+    wat.push_str("(func $f0 (export \"f0\") (param i32) (result i32) (local.get 0))");
+    for i in 1..count {
+        wat.push_str(&format!(
+            "(func $f{i} (export \"f{i}\") (param i32) (result i32) \
+             (i32.add (i32.mul (local.get 0) (i32.const {})) (call $f{} (local.get 0))))",
+            i + 1,
+            i - 1
+        ));
+    }
+    wat.push_str("(elem (i32.const 0) func");
+    for i in 0..count {
+        wat.push_str(&format!(" $f{i}"));
+    }
+    wat.push_str(
+        ")(func (export \"via_table\") (param i32 i32) (result i32) \
+                  (call_indirect (type $t) (local.get 1) (local.get 0)))",
+    );
+    wat.push(')');
+    wat
+}
+
+#[test]
+fn first_calls_of_many_functions_from_many_threads_agree() {
+    let count = 200;
+    // f_i(x) = x * (1 + 2 + ... + (i + 1)) = x * (i + 1)(i + 2) / 2.
+    let expected = |i: usize, x: i32| x.wrapping_mul(((i + 1) * (i + 2) / 2) as i32);
+    for background in [0, 1] {
+        let engine = lazy_engine(background, |_| {});
+        let module = Module::new(&engine, chain_module(count)).unwrap();
+        let threads = 8;
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (engine, module, barrier) = (engine.clone(), module.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut store = Store::new(&engine, ());
+                    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+                    let via_table = instance
+                        .get_typed_func::<(i32, i32), i32>(&mut store, "via_table")
+                        .unwrap();
+                    barrier.wait();
+                    // Each thread walks the functions in its own order, through exports and
+                    // through the table.
+                    for step in 0..count {
+                        let i = (step * (2 * t + 1) + t * 17) % count;
+                        let x = (t + 2) as i32;
+                        let f = instance
+                            .get_typed_func::<i32, i32>(&mut store, &format!("f{i}"))
+                            .unwrap();
+                        assert_eq!(f.call(&mut store, x).unwrap(), expected(i, x), "f{i}");
+                        let indirect = via_table.call(&mut store, (i as i32, x)).unwrap();
+                        assert_eq!(indirect, expected(i, x), "table {i}");
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        assert_eq!(module.compiled_functions(), Some(count + 1));
     }
 }
 

@@ -3,6 +3,13 @@
 
 super::engine_runners!(tarn, "tarn");
 
+/// An engine with the default settings but for its compilation strategy.
+pub fn engine(strategy: ::tarn::CompilationStrategy) -> Engine {
+    let mut config = ::tarn::Config::new();
+    config.compilation_strategy(strategy);
+    Engine::new(&config).expect("tarn accepts the config")
+}
+
 /// An operation that instantiates a WASI command with stdout in memory and runs its
 /// `_start`; it returns the number of bytes the program printed.
 pub fn wasi_start(wasm: &[u8]) -> Op {
