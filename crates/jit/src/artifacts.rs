@@ -11,7 +11,9 @@ use environ::{
     Module, TrapCode, TrapSite,
 };
 
-use crate::translate::{NAMESPACE_BUILTIN, NAMESPACE_LAZY_INDEX, NAMESPACE_WASM};
+use crate::translate::{
+    NAMESPACE_BUILTIN, NAMESPACE_LAZY_FUNC_REF, NAMESPACE_LAZY_INDEX, NAMESPACE_WASM,
+};
 
 /// A compiled module: one text section plus the plain-data metadata the vm needs to
 /// publish and run it.
@@ -36,6 +38,9 @@ pub(crate) enum CallTarget {
     /// Not a call: the defined-function index a lazy stub template leaves open, an
     /// absolute 8-byte immediate filled in by [`FunctionCode::instantiate`].
     LazyIndex,
+    /// Not a call: the `VMContext` offset of the function's `VMFuncRef::wasm_call` that
+    /// an escaping function's stub template leaves open, filled in the same way.
+    LazyFuncRef,
 }
 
 /// Where a relocation's target was placed.
@@ -158,23 +163,28 @@ impl FunctionCode {
     pub(crate) fn builtins_called(&self) -> impl Iterator<Item = BuiltinFunction> + '_ {
         self.relocs.iter().filter_map(|r| match r.target {
             CallTarget::Builtin(b) => Some(b),
-            CallTarget::Wasm(_) | CallTarget::LazyIndex => None,
+            CallTarget::Wasm(_) | CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
         })
     }
 
     /// A copy of a trampoline template for one function: calls to any wasm function
-    /// now call `func`, and the open defined-function index (an absolute 8-byte
-    /// immediate) becomes `index`. What is left to patch is near calls only.
-    pub(crate) fn instantiate(&self, func: FuncIndex, index: u64) -> Self {
+    /// now call `func`, and the open immediates (absolute, 8 bytes) become `index` (the
+    /// defined-function index) and `func_ref_field`. What is left to patch is near
+    /// calls only.
+    pub(crate) fn instantiate(&self, func: FuncIndex, index: u64, func_ref_field: u64) -> Self {
         let mut code = self.clone();
         code.relocs.retain_mut(|r| match r.target {
             CallTarget::Wasm(_) => {
                 r.target = CallTarget::Wasm(func);
                 true
             }
-            CallTarget::LazyIndex => {
+            CallTarget::LazyIndex | CallTarget::LazyFuncRef => {
                 let at = r.offset as usize;
-                let value = index.wrapping_add_signed(r.addend);
+                let base = match r.target {
+                    CallTarget::LazyIndex => index,
+                    _ => func_ref_field,
+                };
+                let value = base.wrapping_add_signed(r.addend);
                 code.bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
                 false
             }
@@ -201,6 +211,7 @@ fn call_target(name: &ir::UserExternalName) -> Option<CallTarget> {
             .get(name.index as usize)
             .map(|&b| CallTarget::Builtin(b)),
         NAMESPACE_LAZY_INDEX => Some(CallTarget::LazyIndex),
+        NAMESPACE_LAZY_FUNC_REF => Some(CallTarget::LazyFuncRef),
         _ => None,
     }
 }

@@ -294,7 +294,7 @@ impl Compiler {
                 .and_then(|d| functions.get(d))
                 .map(|c| Placed::Offset(c.wasm_call.start)),
             CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| Placed::Offset(l.start)),
-            CallTarget::LazyIndex => None,
+            CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
         };
         let linked = layout.text.finish(lookup).map_err(link_error)?;
         info.trap_sites = linked.trap_sites;

@@ -8,8 +8,8 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig, TargetIsa};
 use cranelift_frontend::FunctionBuilder;
 use environ::{
-    BuiltinFunction, BuiltinType, FuncType, GlobalIndex, MemoryIndex, Module, TableIndex, Tunables,
-    VMOffsets, WasmValType,
+    BuiltinFunction, BuiltinType, FuncIndex, FuncType, GlobalIndex, MemoryIndex, Module,
+    TableIndex, Tunables, VMOffsets, WasmValType,
 };
 
 /// What the translator needs to know about the module, the host and the `VMContext`.
@@ -36,6 +36,9 @@ pub(crate) struct FuncEnv<'m> {
     /// trampolines (in the module's first text section, maybe far away) are called by
     /// absolute address.
     pub(crate) lazy: bool,
+    /// With `lazy`, the functions compiled together into one section (sorted): calls
+    /// between them are direct, like eager code's.
+    pub(crate) lazy_section: Vec<FuncIndex>,
 }
 
 /// Flags for loads and stores of runtime structures, which are always valid and aligned.
@@ -57,13 +60,23 @@ impl<'m> FuncEnv<'m> {
             native_fma: isa.has_native_fma(),
             frontend_config: isa.frontend_config(),
             lazy: false,
+            lazy_section: Vec::new(),
         }
     }
 
-    /// The same environment for lazily compiled code (see [`FuncEnv::lazy`]).
-    pub(crate) fn for_lazy_code(mut self) -> Self {
+    /// The same environment for lazily compiled code (see [`FuncEnv::lazy`]) of the
+    /// functions `section`, compiled into one section.
+    pub(crate) fn for_lazy_code(mut self, section: impl IntoIterator<Item = FuncIndex>) -> Self {
         self.lazy = true;
+        self.lazy_section = section.into_iter().collect();
+        self.lazy_section.sort_unstable();
         self
+    }
+
+    /// Whether a direct call to `func` goes through the lazy code table: it does in
+    /// lazily compiled code, unless `func` is compiled into the same section.
+    pub(crate) fn calls_through_lazy_table(&self, func: FuncIndex) -> bool {
+        self.lazy && self.lazy_section.binary_search(&func).is_err()
     }
 
     /// The Cranelift type of a wasm value; references are host pointers.

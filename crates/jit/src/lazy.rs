@@ -13,9 +13,10 @@
 //!   since the bodies compiled later may call any builtin.
 //!
 //! [`Compiler::compile_lazy`] then compiles some of the bodies into a text section of
-//! their own, with the same settings as eager compilation. That code calls other
-//! defined functions through the module's lazy code table and builtin trampolines by
-//! absolute address, so it runs wherever it is mapped.
+//! their own, with the same settings as eager compilation. That code calls the
+//! functions of its own section directly (a recursive function calls itself as eager
+//! code does), other defined functions through the module's lazy code table, and
+//! builtin trampolines by absolute address, so it runs wherever it is mapped.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
@@ -103,19 +104,25 @@ impl Compiler {
         let env = FuncEnv::new(&module, &self.tunables, &*self.isa);
         let mut layout = Layout::new(self, &env);
         let mut info = CompiledModuleInfo::default();
-        let mut stubs: HashMap<environ::TypeIndex, FunctionCode> = HashMap::new();
+        let mut stubs: HashMap<(environ::TypeIndex, bool), FunctionCode> = HashMap::new();
+        let o = &env.offsets;
         for defined in function_bodies.keys() {
             let func = module.func_index(defined);
-            let ty = module.functions[func].ty;
-            let template = match stubs.entry(ty) {
+            let decl = &module.functions[func];
+            let func_ref_field = decl
+                .func_ref
+                .map(|slot| o.vmctx_func_ref(slot) + o.vm_func_ref_wasm_call());
+            let template = match stubs.entry((decl.ty, func_ref_field.is_some())) {
                 Entry::Occupied(entry) => entry.into_mut(),
                 Entry::Vacant(entry) => {
-                    let stub =
-                        trampolines::lazy_stub(&env, &module.types[ty], &mut layout.builder_ctx);
+                    let ty = &module.types[decl.ty];
+                    let escapes = func_ref_field.is_some();
+                    let stub = trampolines::lazy_stub(&env, ty, escapes, &mut layout.builder_ctx);
                     entry.insert(self.compile_function(&mut layout.ctx, stub, func)?)
                 }
             };
-            let code = template.instantiate(func, u64::from(defined.as_u32()));
+            let index = u64::from(defined.as_u32());
+            let code = template.instantiate(func, index, func_ref_field.map_or(0, u64::from));
             let wasm_call = layout.append(&code)?;
             info.functions.push(CompiledFunction {
                 wasm_call,
@@ -133,11 +140,11 @@ impl Compiler {
                 Entry::Occupied(entry) => entry.into_mut(),
                 Entry::Vacant(entry) => {
                     let trampoline =
-                        trampolines::array_to_wasm(&env, func, &mut layout.builder_ctx);
+                        trampolines::lazy_array_to_wasm(&env, func, &mut layout.builder_ctx);
                     entry.insert(self.compile_function(&mut layout.ctx, trampoline, func)?)
                 }
             };
-            let code = template.instantiate(func, 0);
+            let code = template.instantiate(func, u64::from(defined.as_u32()), 0);
             info.functions[defined].array_call = Some(layout.append(&code)?);
         }
         layout.wasm_to_array_trampolines(&mut info)?;
@@ -151,7 +158,7 @@ impl Compiler {
                 .and_then(|d| functions.get(d))
                 .map(|c| Placed::Offset(c.wasm_call.start)),
             CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| Placed::Offset(l.start)),
-            CallTarget::LazyIndex => None,
+            CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
         };
         let linked = layout.text.finish(lookup).map_err(link_error)?;
         info.trap_sites = linked.trap_sites;
@@ -206,7 +213,8 @@ impl Compiler {
         funcs: &[(DefinedFuncIndex, &LazyBody)],
         builtin_trampolines: &[u64],
     ) -> Result<LazyCode, CompileError> {
-        let env = FuncEnv::new(module, &self.tunables, &*self.isa).for_lazy_code();
+        let section = funcs.iter().map(|&(defined, _)| module.func_index(defined));
+        let env = FuncEnv::new(module, &self.tunables, &*self.isa).for_lazy_code(section);
         let mut scratch = Scratch::default();
         let mut text = TextBuilder::default();
         let align = self.isa.function_alignment().preferred;
@@ -242,11 +250,18 @@ impl Compiler {
                     .filter_map(|f: FuncIndex| module.defined_func_index(f)),
             );
         }
+        let functions = &info.functions;
         let lookup = |target: CallTarget| match target {
             CallTarget::Builtin(b) => builtin_trampolines
                 .get(b.index() as usize)
                 .map(|&address| Placed::Absolute(address)),
-            CallTarget::Wasm(_) | CallTarget::LazyIndex => None,
+            // A direct call within the section.
+            CallTarget::Wasm(f) => funcs
+                .iter()
+                .position(|&(defined, _)| module.func_index(defined) == f)
+                .and_then(|position| functions.as_slice().get(position))
+                .map(|c| Placed::Offset(c.wasm_call.start)),
+            CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
         };
         let linked = text.finish(lookup).map_err(link_error)?;
         info.trap_sites = linked.trap_sites;

@@ -22,7 +22,9 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use environ::{BuiltinFunction, FuncIndex, FuncType, TrapCode};
 
 use crate::func_env::{FuncEnv, to_offset, trusted};
-use crate::translate::{NAMESPACE_BUILTIN, NAMESPACE_LAZY_INDEX, NAMESPACE_WASM, user_trap};
+use crate::translate::{
+    NAMESPACE_BUILTIN, NAMESPACE_LAZY_FUNC_REF, NAMESPACE_LAZY_INDEX, NAMESPACE_WASM, user_trap,
+};
 
 /// Size of one `ValRaw` slot.
 pub(crate) const VAL_RAW_SIZE: u32 = 16;
@@ -34,6 +36,27 @@ const NAMESPACE_TRAMPOLINE: u32 = 2;
 pub(crate) fn array_to_wasm(
     env: &FuncEnv<'_>,
     func_index: FuncIndex,
+    ctx: &mut FunctionBuilderContext,
+) -> Function {
+    array_to_wasm_calling(env, func_index, false, ctx)
+}
+
+/// The array-to-wasm trampoline template of a lazily compiled function of the type of
+/// `func_index`: it calls through the function's `entry` in the lazy code table (its
+/// defined index an open immediate, as in [`lazy_stub`]), so once the function is
+/// compiled host calls reach its code directly.
+pub(crate) fn lazy_array_to_wasm(
+    env: &FuncEnv<'_>,
+    func_index: FuncIndex,
+    ctx: &mut FunctionBuilderContext,
+) -> Function {
+    array_to_wasm_calling(env, func_index, true, ctx)
+}
+
+fn array_to_wasm_calling(
+    env: &FuncEnv<'_>,
+    func_index: FuncIndex,
+    through_table: bool,
     ctx: &mut FunctionBuilderContext,
 ) -> Function {
     let ty = env.module.func_type(func_index);
@@ -51,17 +74,23 @@ pub(crate) fn array_to_wasm(
     let mut args = vec![callee_vmctx, caller_vmctx];
     args.extend(load_values(env, &mut b, values, &ty.params));
     let sig = b.import_signature(env.wasm_signature(ty));
-    let name = b.func.declare_imported_user_function(ir::UserExternalName {
-        namespace: NAMESPACE_WASM,
-        index: func_index.as_u32(),
-    });
-    let callee = b.import_function(ir::ExtFuncData {
-        name: ir::ExternalName::User(name),
-        signature: sig,
-        colocated: true,
-        patchable: false,
-    });
-    let call = b.ins().call(callee, &args);
+    let call = if through_table {
+        let (_, slot) = lazy_slot(env, &mut b, callee_vmctx);
+        let code = env.load_ptr(&mut b, slot, env.offsets.vm_lazy_slot_entry());
+        b.ins().call_indirect(sig, code, &args)
+    } else {
+        let name = b.func.declare_imported_user_function(ir::UserExternalName {
+            namespace: NAMESPACE_WASM,
+            index: func_index.as_u32(),
+        });
+        let callee = b.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::User(name),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        b.ins().call(callee, &args)
+    };
     let results = b.inst_results(call).to_vec();
     store_values(&mut b, values, &results);
     let ok = b.ins().iconst(types::I8, 1);
@@ -115,14 +144,48 @@ pub(crate) fn wasm_to_array(
     func
 }
 
+/// An open absolute immediate of a template (`namespace` is `NAMESPACE_LAZY_INDEX` or
+/// `NAMESPACE_LAZY_FUNC_REF`), which each copy fills in.
+fn template_immediate(env: &FuncEnv<'_>, b: &mut FunctionBuilder<'_>, namespace: u32) -> Value {
+    let symbol = b.func.declare_imported_user_function(ir::UserExternalName {
+        namespace,
+        index: 0,
+    });
+    let gv = b.create_global_value(ir::GlobalValueData::Symbol {
+        name: ir::ExternalName::User(symbol),
+        offset: ir::immediates::Imm64::new(0),
+        colocated: false,
+        tls: false,
+    });
+    b.ins().symbol_value(env.ptr, gv)
+}
+
+/// A template's function index (an open immediate) and the address of its
+/// `VMLazySlot` in the lazy code table of the instance `vmctx`.
+fn lazy_slot(env: &FuncEnv<'_>, b: &mut FunctionBuilder<'_>, vmctx: Value) -> (Value, Value) {
+    let index = template_immediate(env, b, NAMESPACE_LAZY_INDEX);
+    let o = &env.offsets;
+    let table = env.load_immutable_ptr(b, vmctx, o.vmctx_lazy_code_table());
+    let scaled = b
+        .ins()
+        .imul_imm_s(index, i64::from(o.size_of_vm_lazy_slot()));
+    (index, b.ins().iadd(table, scaled))
+}
+
 /// The stub of a lazily compiled function of type `ty`, as a template whose
 /// defined-function index is an open absolute immediate (`NAMESPACE_LAZY_INDEX`; each
 /// function's copy fills it in). It loads the function's `compiled` slot from the lazy
 /// code table and tail-calls it; while it is null it first calls `LazyCompile`, which
 /// compiles and installs the code (or records a failure, which it raises).
+///
+/// With `escapes`, the stub also writes the code into the calling instance's `VMFuncRef`
+/// of the function, whose `wasm_call` field's offset in the `VMContext` is a second
+/// open immediate (`NAMESPACE_LAZY_FUNC_REF`): `call_indirect`, `call_ref` and exports
+/// then reach the code without the stub from their second call on.
 pub(crate) fn lazy_stub(
     env: &FuncEnv<'_>,
     ty: &FuncType,
+    escapes: bool,
     ctx: &mut FunctionBuilderContext,
 ) -> Function {
     let name = UserFuncName::user(NAMESPACE_TRAMPOLINE, 0x2_0000);
@@ -131,24 +194,8 @@ pub(crate) fn lazy_stub(
     let entry = entry_block(&mut b);
     let params = b.block_params(entry).to_vec();
     let vmctx = params[0];
-    let symbol = b.func.declare_imported_user_function(ir::UserExternalName {
-        namespace: NAMESPACE_LAZY_INDEX,
-        index: 0,
-    });
-    let index_gv = b.create_global_value(ir::GlobalValueData::Symbol {
-        name: ir::ExternalName::User(symbol),
-        offset: ir::immediates::Imm64::new(0),
-        colocated: false,
-        tls: false,
-    });
-    let index = b.ins().symbol_value(env.ptr, index_gv);
-    let o = &env.offsets;
-    let table = env.load_immutable_ptr(&mut b, vmctx, o.vmctx_lazy_code_table());
-    let scaled = b
-        .ins()
-        .imul_imm_s(index, i64::from(o.size_of_vm_lazy_slot()));
-    let slot = b.ins().iadd(table, scaled);
-    let compiled = env.load_ptr(&mut b, slot, o.vm_lazy_slot_compiled());
+    let (index, slot) = lazy_slot(env, &mut b, vmctx);
+    let compiled = env.load_ptr(&mut b, slot, env.offsets.vm_lazy_slot_compiled());
     let call = b.create_block();
     let code = b.append_block_param(call, env.ptr);
     let compile = b.create_block();
@@ -180,6 +227,11 @@ pub(crate) fn lazy_stub(
     b.ins().trap(user_trap(TrapCode::UnreachableCodeReached));
 
     b.switch_to_block(call);
+    if escapes {
+        let field = template_immediate(env, &mut b, NAMESPACE_LAZY_FUNC_REF);
+        let address = b.ins().iadd(vmctx, field);
+        b.ins().store(trusted(), code, address, 0);
+    }
     let sig = b.import_signature(env.wasm_signature(ty));
     b.ins().return_call_indirect(sig, code, &params);
     b.seal_all_blocks();

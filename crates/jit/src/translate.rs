@@ -43,6 +43,9 @@ pub(crate) const NAMESPACE_BUILTIN: u32 = 1;
 /// Namespace of the one symbol of lazy stub templates: the defined-function index each
 /// copy of the stub fills in.
 pub(crate) const NAMESPACE_LAZY_INDEX: u32 = 3;
+/// Namespace of the second symbol of a lazy stub template for an escaping function: the
+/// offset of its `VMFuncRef`'s `wasm_call` field in the `VMContext`.
+pub(crate) const NAMESPACE_LAZY_FUNC_REF: u32 = 4;
 
 /// Translates one defined function into CLIF.
 ///

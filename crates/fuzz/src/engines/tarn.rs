@@ -21,6 +21,9 @@ pub enum TarnConfig {
     SmallReservation,
     /// Unoptimised code.
     Unoptimized,
+    /// Lazy compilation without background threads: every function compiles on its
+    /// first call, through its stub.
+    Lazy,
 }
 
 /// Whether compiled code counts fuel. Code that may not terminate needs it; code that
@@ -35,11 +38,12 @@ pub enum Fuel {
 
 impl TarnConfig {
     /// Every configuration, in declaration order.
-    pub const ALL: [TarnConfig; 4] = [
+    pub const ALL: [TarnConfig; 5] = [
         Self::Default,
         Self::ExplicitChecks,
         Self::SmallReservation,
         Self::Unoptimized,
+        Self::Lazy,
     ];
 
     fn to_config(self, fuel: Fuel) -> Config {
@@ -61,6 +65,11 @@ impl TarnConfig {
             }
             Self::Unoptimized => {
                 config.cranelift_opt_level(tarn::OptLevel::None);
+            }
+            Self::Lazy => {
+                config
+                    .compilation_strategy(tarn::CompilationStrategy::Lazy)
+                    .background_compilation_threads(0);
             }
         }
         config

@@ -50,7 +50,7 @@ impl FuncTranslator<'_, '_> {
                 .load_immutable_ptr(&mut self.builder, self.vmctx, vmctx_field);
             let sig = self.builder.import_signature(self.env.wasm_signature(ty));
             Callee::Indirect { sig, code, vmctx }
-        } else if self.env.lazy {
+        } else if self.env.calls_through_lazy_table(func) {
             self.lazy_callee(func)
         } else {
             Callee::Direct(self.wasm_func_ref(func))
