@@ -96,6 +96,7 @@ fn header_fields_come_first_in_the_documented_order() {
     assert_eq!(offsets.vmctx_builtin_functions(), 16);
     assert_eq!(offsets.vmctx_epoch_counter(), 24);
     assert_eq!(offsets.vmctx_type_ids(), 32);
+    assert_eq!(offsets.vmctx_lazy_code_table(), 40);
     assert_eq!(offsets.size_of_vmctx(), 48);
 }
 
@@ -112,7 +113,7 @@ fn a_module_layout_matches_a_hand_computed_one() {
             (func (export "g")))"#,
     );
     let offsets = VMOffsets::new(8, &module);
-    let header = 40;
+    let header = 48;
     assert_eq!(
         offsets.vmctx_vmmemory_pointer(DefinedMemoryIndex::from_u32(0)),
         header

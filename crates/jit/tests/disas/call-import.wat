@@ -19,8 +19,8 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
-;; @0027                               v4 = load.i64 notrap aligned readonly can_move v0+40
-;; @0027                               v5 = load.i64 notrap aligned readonly can_move v0+56
+;; @0027                               v4 = load.i64 notrap aligned readonly can_move v0+48
+;; @0027                               v5 = load.i64 notrap aligned readonly can_move v0+64
 ;; @0027                               v6 = call_indirect sig0, v4(v5, v0, v2)
 ;; @0029                               v7 = call fn0(v0, v0, v6)
 ;; @002b                               jump block1(v7)

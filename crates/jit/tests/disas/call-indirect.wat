@@ -18,11 +18,11 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32, v3: i32):
-;; @0029                               v5 = load.i64 notrap aligned v0+48
+;; @0029                               v5 = load.i64 notrap aligned v0+56
 ;; @0029                               v6 = uextend.i64 v3
 ;; @0029                               v7 = icmp uge v6, v5
 ;; @0029                               trapnz v7, user5
-;; @0029                               v8 = load.i64 notrap aligned v0+40
+;; @0029                               v8 = load.i64 notrap aligned v0+48
 ;; @0029                               v9 = iconst.i64 8
 ;; @0029                               v10 = imul v6, v9  ; v9 = 8
 ;; @0029                               v11 = iadd v8, v10

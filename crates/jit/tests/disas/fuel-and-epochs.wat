@@ -19,9 +19,9 @@
 ;;     sig0 = (i64) -> i32 system_v
 ;;     sig1 = (i64) system_v
 ;;     sig2 = (i64) -> i32 system_v
-;;     fn0 = colocated u1:11 sig0
-;;     fn1 = colocated u1:13 sig1
-;;     fn2 = colocated u1:12 sig2
+;;     fn0 = colocated u1:12 sig0
+;;     fn1 = colocated u1:14 sig1
+;;     fn2 = colocated u1:13 sig2
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):

@@ -14,12 +14,12 @@
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
 ;; @0020                               v4 = uextend.i64 v2
-;; @0020                               v5 = load.i64 notrap aligned readonly can_move v0+56
+;; @0020                               v5 = load.i64 notrap aligned readonly can_move v0+64
 ;; @0020                               v6 = iconst.i64 0x8000_0008
 ;; @0020                               v7 = iadd v4, v6  ; v6 = 0x8000_0008
 ;; @0020                               v8 = icmp ugt v7, v5
 ;; @0020                               trapnz v8, heap_oob
-;; @0020                               v9 = load.i64 notrap aligned readonly can_move v0+48
+;; @0020                               v9 = load.i64 notrap aligned readonly can_move v0+56
 ;; @0020                               v10 = iadd v9, v4
 ;; @0020                               v11 = iconst.i64 0x8000_0000
 ;; @0020                               v12 = iadd v10, v11  ; v11 = 0x8000_0000

@@ -14,7 +14,7 @@
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
 ;; @0020                               v4 = uextend.i64 v2
-;; @0020                               v5 = load.i64 notrap aligned readonly can_move v0+48
+;; @0020                               v5 = load.i64 notrap aligned readonly can_move v0+56
 ;; @0020                               v6 = iadd v5, v4
 ;; @0020                               v7 = iconst.i64 16
 ;; @0020                               v8 = iadd v6, v7  ; v7 = 16

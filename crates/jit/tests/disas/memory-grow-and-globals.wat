@@ -22,15 +22,15 @@
 ;;     sig0 = (i64, i32, i64) -> i64 system_v
 ;;     sig1 = (i64) system_v
 ;;     fn0 = colocated u1:0 sig0
-;;     fn1 = colocated u1:13 sig1
+;;     fn1 = colocated u1:14 sig1
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
-;; @0032                               v4 = load.i64 notrap aligned readonly can_move v0+64
+;; @0032                               v4 = load.i64 notrap aligned readonly can_move v0+72
 ;; @0032                               v5 = load.i64 notrap aligned v4
 ;; @0034                               v6 = iconst.i64 1
 ;; @0036                               v7 = iadd v5, v6  ; v6 = 1
-;; @0037                               v8 = load.i64 notrap aligned readonly can_move v0+64
+;; @0037                               v8 = load.i64 notrap aligned readonly can_move v0+72
 ;; @0037                               store notrap aligned v7, v8
 ;; @003b                               v9 = iconst.i32 0
 ;; @003b                               v10 = uextend.i64 v2

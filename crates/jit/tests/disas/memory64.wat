@@ -31,8 +31,8 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i64):
-;; @002d                               v4 = load.i64 notrap aligned readonly can_move v0+48
-;; @002d                               v5 = load.i64 notrap aligned readonly can_move v0+56
+;; @002d                               v4 = load.i64 notrap aligned readonly can_move v0+56
+;; @002d                               v5 = load.i64 notrap aligned readonly can_move v0+64
 ;; @002d                               v6 = iconst.i64 -16
 ;; @002d                               v7 = iadd v5, v6  ; v6 = -16
 ;; @002d                               v8 = icmp ugt v2, v7
@@ -54,8 +54,8 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i64):
-;; @0035                               v4 = load.i64 notrap aligned readonly can_move v0+48
-;; @0035                               v5 = load.i64 notrap aligned readonly can_move v0+56
+;; @0035                               v4 = load.i64 notrap aligned readonly can_move v0+56
+;; @0035                               v5 = load.i64 notrap aligned readonly can_move v0+64
 ;; @0035                               v6 = iconst.i64 0x0002_0008
 ;; @0035                               v7 = uadd_overflow_trap v2, v6, heap_oob  ; v6 = 0x0002_0008
 ;; @0035                               v8 = icmp ugt v7, v5
@@ -78,7 +78,7 @@
 ;;
 ;;                                 block0(v0: i64, v1: i64):
 ;; @003d                               v3 = iconst.i64 0x0001_0000
-;; @0041                               v4 = load.i64 notrap aligned readonly can_move v0+48
+;; @0041                               v4 = load.i64 notrap aligned readonly can_move v0+56
 ;; @0041                               v5 = iadd v4, v3  ; v3 = 0x0001_0000
 ;; @0041                               v6 = load.i32 little v5
 ;; @0044                               jump block1(v6)
@@ -93,8 +93,8 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i64):
-;; @0049                               v4 = load.i64 notrap aligned readonly can_move v0+48
-;; @0049                               v5 = load.i64 notrap aligned readonly can_move v0+56
+;; @0049                               v4 = load.i64 notrap aligned readonly can_move v0+56
+;; @0049                               v5 = load.i64 notrap aligned readonly can_move v0+64
 ;; @0049                               v6 = iconst.i64 -16
 ;; @0049                               v7 = iadd v5, v6  ; v6 = -16
 ;; @0049                               v8 = icmp ugt v2, v7
@@ -104,7 +104,7 @@
 ;; @0049                               v12 = iconst.i64 0
 ;; @0049                               v13 = select_spectre_guard v8, v12, v11  ; v12 = 0
 ;; @0049                               v14 = load.i64 little v13
-;; @004e                               v15 = load.i64 notrap aligned readonly can_move v0+48
+;; @004e                               v15 = load.i64 notrap aligned readonly can_move v0+56
 ;; @004e                               v16 = iadd v15, v2
 ;; @004e                               v17 = load.i64 little v16
 ;; @0051                               v18 = iadd v14, v17
@@ -120,7 +120,7 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64):
-;; @0055                               v3 = load.i64 notrap aligned readonly can_move v0+56
+;; @0055                               v3 = load.i64 notrap aligned readonly can_move v0+64
 ;; @0055                               v4 = iconst.i64 16
 ;; @0055                               v5 = ushr v3, v4  ; v4 = 16
 ;; @0057                               jump block1(v5)
@@ -135,7 +135,7 @@
 ;;     sig0 = (i64, i32, i64) -> i64 system_v
 ;;     sig1 = (i64) system_v
 ;;     fn0 = colocated u1:0 sig0
-;;     fn1 = colocated u1:13 sig1
+;;     fn1 = colocated u1:14 sig1
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i64):
@@ -151,8 +151,8 @@
 ;; @005c                               trap user11
 ;;
 ;;                                 block3:
-;; @0061                               v9 = load.i64 notrap aligned v0+48
-;; @0061                               v10 = load.i64 notrap aligned v0+56
+;; @0061                               v9 = load.i64 notrap aligned v0+56
+;; @0061                               v10 = load.i64 notrap aligned v0+64
 ;; @0061                               v11 = iconst.i64 -8
 ;; @0061                               v12 = iadd v10, v11  ; v11 = -8
 ;; @0061                               v13 = icmp.i64 ugt v2, v12

@@ -19,11 +19,11 @@
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
 ;; @0029                               v4 = uextend.i64 v2
-;; @0029                               v5 = load.i64 notrap aligned readonly can_move v0+56
+;; @0029                               v5 = load.i64 notrap aligned readonly can_move v0+64
 ;; @0029                               v6 = iadd v5, v4
 ;; @0029                               v7 = load.i32 little v6
 ;; @002e                               v8 = uextend.i64 v2
-;; @002e                               v9 = load.i64 notrap aligned readonly can_move v0+72
+;; @002e                               v9 = load.i64 notrap aligned readonly can_move v0+80
 ;; @002e                               v10 = iadd v9, v8
 ;; @002e                               v11 = iconst.i64 8
 ;; @002e                               v12 = iadd v10, v11  ; v11 = 8
@@ -41,7 +41,7 @@
 ;;     sig0 = (i64, i32, i64, i32, i64, i64) -> i32 system_v
 ;;     sig1 = (i64) system_v
 ;;     fn0 = colocated u1:2 sig0
-;;     fn1 = colocated u1:13 sig1
+;;     fn1 = colocated u1:14 sig1
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32, v3: i32, v4: i32):

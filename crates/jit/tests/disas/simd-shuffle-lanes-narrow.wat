@@ -33,7 +33,7 @@
 ;;                                 block0(v0: i64, v1: i64, v2: i32, v3: i8x16):
 ;; @0044                               v5 = bitcast.i32x4 little v3
 ;; @0044                               v6 = uextend.i64 v2
-;; @0044                               v7 = load.i64 notrap aligned readonly can_move v0+48
+;; @0044                               v7 = load.i64 notrap aligned readonly can_move v0+56
 ;; @0044                               v8 = iadd v7, v6
 ;; @0044                               v9 = iconst.i64 4
 ;; @0044                               v10 = iadd v8, v9  ; v9 = 4

@@ -14,11 +14,11 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
-;; @0021                               v4 = load.i64 notrap aligned v0+48
+;; @0021                               v4 = load.i64 notrap aligned v0+56
 ;; @0021                               v5 = uextend.i64 v2
 ;; @0021                               v6 = icmp uge v5, v4
 ;; @0021                               trapnz v6, user4
-;; @0021                               v7 = load.i64 notrap aligned v0+40
+;; @0021                               v7 = load.i64 notrap aligned v0+48
 ;; @0021                               v8 = iconst.i64 8
 ;; @0021                               v9 = imul v5, v8  ; v8 = 8
 ;; @0021                               v10 = iadd v7, v9

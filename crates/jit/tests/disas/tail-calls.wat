@@ -30,11 +30,11 @@
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
-;; @002b                               v4 = load.i64 notrap aligned v0+48
+;; @002b                               v4 = load.i64 notrap aligned v0+56
 ;; @002b                               v5 = uextend.i64 v2
 ;; @002b                               v6 = icmp uge v5, v4
 ;; @002b                               trapnz v6, user5
-;; @002b                               v7 = load.i64 notrap aligned v0+40
+;; @002b                               v7 = load.i64 notrap aligned v0+48
 ;; @002b                               v8 = iconst.i64 8
 ;; @002b                               v9 = imul v5, v8  ; v8 = 8
 ;; @002b                               v10 = iadd v7, v9

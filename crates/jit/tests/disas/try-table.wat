@@ -18,8 +18,8 @@
 ;;     gv2 = load.i64 notrap aligned gv1+16
 ;;     sig0 = (i64, i32, i64) -> i64 system_v
 ;;     sig1 = (i64, i64, i64) system_v
-;;     fn0 = colocated u1:14 sig0
-;;     fn1 = colocated u1:15 sig1
+;;     fn0 = colocated u1:15 sig0
+;;     fn1 = colocated u1:16 sig1
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
@@ -43,10 +43,10 @@
 ;;     sig3 = (i64, i64) system_v
 ;;     sig4 = (i64, i64, i64) system_v
 ;;     fn0 = colocated u0:0 sig0
-;;     fn1 = colocated u1:16 sig1
-;;     fn2 = colocated u1:17 sig2
-;;     fn3 = colocated u1:19 sig3
-;;     fn4 = colocated u1:15 sig4
+;;     fn1 = colocated u1:17 sig1
+;;     fn2 = colocated u1:18 sig2
+;;     fn3 = colocated u1:20 sig3
+;;     fn4 = colocated u1:16 sig4
 ;;     stack_limit = gv2
 ;;
 ;;                                 block0(v0: i64, v1: i64, v2: i32):
