@@ -4,24 +4,22 @@ use crate::measure::{Runner, Timings};
 
 /// The table's header lines.
 pub fn header() -> String {
-    format!(
-        "| {:<28} | {:>10} | {:>10} | {:>10} | {:>13} | {:>11} | {:>6} |\n\
-         |{:-<30}|{:->12}|{:->12}|{:->12}|{:->15}|{:->13}|{:->8}|",
-        "benchmark (median per op)",
-        "tarn",
-        "wasmtime",
-        "native",
-        "tarn/wasmtime",
-        "tarn/native",
-        "spread",
-        ":",
-        ":",
-        ":",
-        ":",
-        ":",
-        ":",
-        ":"
-    )
+    header_with(["tarn", "wasmtime", "native", "tarn/wasmtime", "tarn/native"])
+}
+
+/// A header with the benchmark column, five more (each at least 10 characters wide, as
+/// the rows print them), and `spread`, right-aligned.
+fn header_with(columns: [&str; 5]) -> String {
+    let mut names = format!("| {:<28} |", "benchmark (median per op)");
+    let mut rule = format!("|{:-<30}|", ":");
+    for name in columns {
+        let width = name.len().max(10);
+        names.push_str(&format!(" {name:>width$} |"));
+        rule.push_str(&format!("{:->w$}|", ":", w = width + 2));
+    }
+    names.push_str(&format!(" {:>6} |", "spread"));
+    rule.push_str(&format!("{:->8}|", ":"));
+    format!("{names}\n{rule}")
 }
 
 /// One row: the median of each runner, the ratios of Tarn's median to the others', and
@@ -69,24 +67,13 @@ fn ratio(numerator: Option<f64>, denominator: Option<f64>) -> String {
 
 /// The header of the lazy-compilation table: Tarn lazy and eager against Wasmtime.
 pub fn lazy_header() -> String {
-    format!(
-        "| {:<28} | {:>10} | {:>10} | {:>10} | {:>10} | {:>13} | {:>6} |\n\
-         |{:-<30}|{:->12}|{:->12}|{:->12}|{:->12}|{:->15}|{:->8}|",
-        "benchmark (median per op)",
+    header_with([
         "tarn lazy",
         "tarn eager",
         "wasmtime",
         "lazy/eager",
         "lazy/wasmtime",
-        "spread",
-        ":",
-        ":",
-        ":",
-        ":",
-        ":",
-        ":",
-        ":"
-    )
+    ])
 }
 
 /// One row of the lazy-compilation table.

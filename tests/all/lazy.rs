@@ -234,44 +234,55 @@ fn chain_module(count: usize) -> String {
     wat
 }
 
+/// Runs `work(t, store, instance)` on `threads` threads at once, each with its own store
+/// and instance of `module`, all released by one barrier after instantiation so their
+/// first calls race; returns each thread's result.
+fn race_on_threads<R: Send + 'static>(
+    module: &Module,
+    threads: usize,
+    work: impl Fn(usize, &mut Store<()>, Instance) -> R + Send + Sync + 'static,
+) -> Vec<R> {
+    let barrier = Arc::new(Barrier::new(threads));
+    let work = Arc::new(work);
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (module, barrier, work) = (module.clone(), barrier.clone(), work.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::new(module.engine(), ());
+                let instance = Instance::new(&mut store, &module, &[]).unwrap();
+                barrier.wait();
+                work(t, &mut store, instance)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
 #[test]
 fn first_calls_of_many_functions_from_many_threads_agree() {
     let count = 200;
-    // f_i(x) = x * (1 + 2 + ... + (i + 1)) = x * (i + 1)(i + 2) / 2.
-    let expected = |i: usize, x: i32| x.wrapping_mul(((i + 1) * (i + 2) / 2) as i32);
     for background in [0, 1] {
         let engine = lazy_engine(background, |_| {});
         let module = Module::new(&engine, chain_module(count)).unwrap();
-        let threads = 8;
-        let barrier = Arc::new(Barrier::new(threads));
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (engine, module, barrier) = (engine.clone(), module.clone(), barrier.clone());
-                std::thread::spawn(move || {
-                    let mut store = Store::new(&engine, ());
-                    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-                    let via_table = instance
-                        .get_typed_func::<(i32, i32), i32>(&mut store, "via_table")
-                        .unwrap();
-                    barrier.wait();
-                    // Each thread walks the functions in its own order, through exports and
-                    // through the table.
-                    for step in 0..count {
-                        let i = (step * (2 * t + 1) + t * 17) % count;
-                        let x = (t + 2) as i32;
-                        let f = instance
-                            .get_typed_func::<i32, i32>(&mut store, &format!("f{i}"))
-                            .unwrap();
-                        assert_eq!(f.call(&mut store, x).unwrap(), expected(i, x), "f{i}");
-                        let indirect = via_table.call(&mut store, (i as i32, x)).unwrap();
-                        assert_eq!(indirect, expected(i, x), "table {i}");
-                    }
-                })
-            })
-            .collect();
-        for handle in handles {
-            handle.join().unwrap();
-        }
+        race_on_threads(&module, 8, move |t, store, instance| {
+            // f_i(x) = x * (1 + 2 + ... + (i + 1)) = x * (i + 1)(i + 2) / 2.
+            let expected = |i: usize, x: i32| x.wrapping_mul(((i + 1) * (i + 2) / 2) as i32);
+            let via_table = instance
+                .get_typed_func::<(i32, i32), i32>(&mut *store, "via_table")
+                .unwrap();
+            // Each thread walks the functions in its own order, through exports and
+            // through the table.
+            for step in 0..count {
+                let i = (step * (2 * t + 1) + t * 17) % count;
+                let x = (t + 2) as i32;
+                let f = instance
+                    .get_typed_func::<i32, i32>(&mut *store, &format!("f{i}"))
+                    .unwrap();
+                assert_eq!(f.call(&mut *store, x).unwrap(), expected(i, x), "f{i}");
+                let indirect = via_table.call(&mut *store, (i as i32, x)).unwrap();
+                assert_eq!(indirect, expected(i, x), "table {i}");
+            }
+        });
         assert_eq!(module.compiled_functions(), Some(count + 1));
     }
 }
@@ -280,32 +291,18 @@ fn first_calls_of_many_functions_from_many_threads_agree() {
 fn first_calls_from_many_threads_compile_once_and_agree() {
     let engine = lazy_engine(0, |_| {});
     let module = Module::new(&engine, PROGRAM).unwrap();
-    let threads = 8;
-    let barrier = Arc::new(Barrier::new(threads));
-    let handles: Vec<_> = (0..threads)
-        .map(|t| {
-            let (engine, module, barrier) = (engine.clone(), module.clone(), barrier.clone());
-            std::thread::spawn(move || {
-                let mut store = Store::new(&engine, ());
-                let instance = Instance::new(&mut store, &module, &[]).unwrap();
-                let fib = instance
-                    .get_typed_func::<i32, i32>(&mut store, "fib")
-                    .unwrap();
-                let indirect = instance
-                    .get_typed_func::<(i32, i32), i32>(&mut store, "indirect")
-                    .unwrap();
-                barrier.wait();
-                let n = 15 + (t as i32 % 3);
-                let got = (
-                    fib.call(&mut store, n).unwrap(),
-                    indirect.call(&mut store, (1, n)).unwrap(),
-                );
-                (n, got)
-            })
-        })
-        .collect();
-    for handle in handles {
-        let (n, (fib, double)) = handle.join().unwrap();
+    let results = race_on_threads(&module, 8, |t, store, instance| {
+        let fib = instance
+            .get_typed_func::<i32, i32>(&mut *store, "fib")
+            .unwrap();
+        let indirect = instance
+            .get_typed_func::<(i32, i32), i32>(&mut *store, "indirect")
+            .unwrap();
+        let n = 15 + (t as i32 % 3);
+        let fib = fib.call(&mut *store, n).unwrap();
+        (n, fib, indirect.call(&mut *store, (1, n)).unwrap())
+    });
+    for (n, fib, double) in results {
         let expected = [610, 987, 1597][(n - 15) as usize];
         assert_eq!((fib, double), (expected, 2 * n));
     }

@@ -241,6 +241,16 @@ pub(crate) struct LinkedText {
     pub(crate) handler_sites: Vec<HandlerSite>,
 }
 
+impl LinkedText {
+    /// The text, its tables moved into `info`.
+    pub(crate) fn into_text(self, info: &mut CompiledModuleInfo) -> Vec<u8> {
+        info.trap_sites = self.trap_sites;
+        info.address_map = self.address_map;
+        info.handler_sites = self.handler_sites;
+        self.text
+    }
+}
+
 /// Lays functions out one after another and collects their metadata.
 #[derive(Default)]
 pub(crate) struct TextBuilder {

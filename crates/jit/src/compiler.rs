@@ -286,21 +286,8 @@ impl Compiler {
         layout.array_to_wasm_trampolines(&mut info)?;
         layout.wasm_to_array_trampolines(&mut info)?;
         let builtins = layout.builtin_trampolines(bodies)?;
-        let module = env.module;
-        let functions = &info.functions;
-        let lookup = |target: CallTarget| match target {
-            CallTarget::Wasm(f) => module
-                .defined_func_index(f)
-                .and_then(|d| functions.get(d))
-                .map(|c| Placed::Offset(c.wasm_call.start)),
-            CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| Placed::Offset(l.start)),
-            CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
-        };
-        let linked = layout.text.finish(lookup).map_err(link_error)?;
-        info.trap_sites = linked.trap_sites;
-        info.address_map = linked.address_map;
-        info.handler_sites = linked.handler_sites;
-        Ok((linked.text, info))
+        let text = layout.finish(&mut info, &builtins)?;
+        Ok((text, info))
     }
 }
 
@@ -338,6 +325,28 @@ impl<'c, 'e> Layout<'c, 'e> {
     ) -> Result<FunctionLoc, CompileError> {
         let code = self.compiler.compile_function(&mut self.ctx, func, owner)?;
         self.append(&code)
+    }
+
+    /// Patches every call (a wasm callee goes to the code `info` places it at, a builtin
+    /// to its trampoline in `builtins`) and moves the trap, address and handler tables
+    /// into `info`; returns the text.
+    pub(crate) fn finish(
+        self,
+        info: &mut CompiledModuleInfo,
+        builtins: &[Option<FunctionLoc>],
+    ) -> Result<Vec<u8>, CompileError> {
+        let module = self.env.module;
+        let functions = &info.functions;
+        let lookup = |target: CallTarget| match target {
+            CallTarget::Wasm(f) => module
+                .defined_func_index(f)
+                .and_then(|d| functions.get(d))
+                .map(|c| Placed::Offset(c.wasm_call.start)),
+            CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| Placed::Offset(l.start)),
+            CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
+        };
+        let linked = self.text.finish(lookup).map_err(link_error)?;
+        Ok(linked.into_text(info))
     }
 
     /// One array-to-wasm trampoline per defined function that escapes.

@@ -150,20 +150,9 @@ impl Compiler {
         layout.wasm_to_array_trampolines(&mut info)?;
         let all: BTreeSet<u32> = BuiltinFunction::ALL.iter().map(|b| b.index()).collect();
         let builtins = layout.builtin_trampolines_for(all)?;
-        let functions = &info.functions;
-        let lookup = |target: CallTarget| match target {
-            // A call to a wasm function from a trampoline goes to its stub.
-            CallTarget::Wasm(f) => module
-                .defined_func_index(f)
-                .and_then(|d| functions.get(d))
-                .map(|c| Placed::Offset(c.wasm_call.start)),
-            CallTarget::Builtin(b) => builtins[b.index() as usize].map(|l| Placed::Offset(l.start)),
-            CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
-        };
-        let linked = layout.text.finish(lookup).map_err(link_error)?;
-        info.trap_sites = linked.trap_sites;
-        info.address_map = linked.address_map;
-        info.handler_sites = linked.handler_sites;
+        // A trampoline's call of a wasm function goes to its stub, which `info` places
+        // where eager code's body would be.
+        let text = layout.finish(&mut info, &builtins)?;
         let builtin_trampolines = builtins
             .iter()
             .map(|loc| loc.map_or(0, |l| l.start))
@@ -176,7 +165,7 @@ impl Compiler {
             })
             .collect();
         Ok(LazyModule {
-            text: linked.text,
+            text,
             info,
             module,
             bodies,
@@ -263,12 +252,12 @@ impl Compiler {
                 .map(|c| Placed::Offset(c.wasm_call.start)),
             CallTarget::LazyIndex | CallTarget::LazyFuncRef => None,
         };
-        let linked = text.finish(lookup).map_err(link_error)?;
-        info.trap_sites = linked.trap_sites;
-        info.address_map = linked.address_map;
-        info.handler_sites = linked.handler_sites;
+        let text = text
+            .finish(lookup)
+            .map_err(link_error)?
+            .into_text(&mut info);
         Ok(LazyCode {
-            text: linked.text,
+            text,
             info,
             funcs: funcs.iter().map(|&(f, _)| f).collect(),
             callees,
