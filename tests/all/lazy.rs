@@ -348,3 +348,28 @@ fn serializing_a_lazy_module_compiles_all_of_it() {
         .unwrap();
     assert_eq!(fib.call(&mut store, 20).unwrap(), 6765);
 }
+
+#[test]
+fn lazy_modules_run_in_pooled_instances_and_after_slot_reuse() {
+    let engine = lazy_engine(1, |c| {
+        let mut pooling = tarn::PoolingAllocationConfig::new();
+        pooling
+            .total_core_instances(2)
+            .total_memories(2)
+            .total_tables(2);
+        c.allocation_strategy(tarn::InstanceAllocationStrategy::Pooling(pooling));
+    });
+    let module = Module::new(&engine, PROGRAM).unwrap();
+    for round in 0..4 {
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let indirect = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "indirect")
+            .unwrap();
+        assert_eq!(
+            indirect.call(&mut store, (0, 10 + round)).unwrap(),
+            [55, 89, 144, 233][round as usize]
+        );
+        assert_eq!(indirect.call(&mut store, (1, round)).unwrap(), 2 * round);
+    }
+}
