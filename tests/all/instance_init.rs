@@ -235,3 +235,20 @@ fn an_element_segment_that_traps_keeps_data_segments_unapplied() {
         assert_eq!(peek.call(&mut store, ()).unwrap(), 0);
     }
 }
+
+#[test]
+fn an_image_of_many_overlapping_segments_reads_like_copying_them_in_order() {
+    // More segments than are written one by one, spread over two 64 KiB write chunks
+    // with an all-zero chunk between, later ones overwriting earlier ones.
+    let mut wat =
+        String::from(r#"(module (global (import "env" "g") i32) (memory (export "m") 3)"#);
+    let mut expected = vec![0u8; 3 << 16];
+    for i in 0..40usize {
+        let at = if i % 2 == 0 { 3 * i } else { (2 << 16) + 5 * i };
+        let text = format!("seg{i:02}");
+        wat.push_str(&format!("(data (i32.const {at}) \"{text}\")"));
+        expected[at..at + text.len()].copy_from_slice(text.as_bytes());
+    }
+    wat.push(')');
+    assert_eq!(memory_after_instantiation(&wat, 0..3 << 16), expected);
+}

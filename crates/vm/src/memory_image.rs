@@ -23,6 +23,11 @@ pub struct MemoryImage {
     len: usize,
 }
 
+/// Up to this many segments are written into an image one by one.
+const FEW_SEGMENTS: usize = 16;
+/// The unit in which an image of many segments is written.
+const WRITE_CHUNK: usize = 64 << 10;
+
 impl MemoryImage {
     /// Writes the image `layout` describes, or returns `None` where the host cannot
     /// map one (no in-memory files, or pages larger than a wasm page).
@@ -38,10 +43,35 @@ impl MemoryImage {
         let Some(file) = sys::memory_file(len)? else {
             return Ok(None);
         };
-        for &(data, at) in &layout.segments {
-            let range = module.data[data].range.clone();
+        let segments = layout.segments.iter().map(|&(data, at)| {
+            let bytes = &module.data_bytes[module.data[data].range.clone()];
             let position = at.checked_sub(layout.offset).ok_or_else(too_large)?;
-            file.write_all_at(&module.data_bytes[range], position)?;
+            Ok::<_, io::Error>((bytes, position))
+        });
+        if layout.segments.len() <= FEW_SEGMENTS {
+            for segment in segments {
+                let (bytes, position) = segment?;
+                file.write_all_at(bytes, position)?;
+            }
+        } else {
+            // Many small segments (compilers emit thousands): lay them out in memory and
+            // write the image in large chunks, skipping all-zero ones (the file reads as
+            // zero there already), instead of one system call per segment.
+            let mut image = vec![0; len];
+            for segment in segments {
+                let (bytes, position) = segment?;
+                let start = usize::try_from(position).map_err(|_| too_large())?;
+                let end = start.checked_add(bytes.len()).ok_or_else(too_large)?;
+                image
+                    .get_mut(start..end)
+                    .ok_or_else(too_large)?
+                    .copy_from_slice(bytes);
+            }
+            for (i, chunk) in image.chunks(WRITE_CHUNK).enumerate() {
+                if chunk.iter().any(|&byte| byte != 0) {
+                    file.write_all_at(chunk, (i * WRITE_CHUNK) as u64)?;
+                }
+            }
         }
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
