@@ -31,7 +31,9 @@ pub enum CompilationStrategy {
     /// instantiated the rest are compiled in the background (see
     /// [`Config::background_compilation_threads`]). A large module answers its first
     /// call in a fraction of the time, and a long-running one still ends up fully
-    /// compiled.
+    /// compiled. On a host where some valid functions cannot be compiled (SIMD without
+    /// SSE4.1), modules are compiled eagerly, so that error still comes from
+    /// `Module::new`.
     Lazy,
 }
 

@@ -93,7 +93,11 @@ impl Module {
     ///
     /// As for [`Module::new`], minus the text format's errors.
     pub fn from_binary(engine: &Engine, wasm: &[u8]) -> Result<Self> {
-        if engine.config().compilation_strategy == CompilationStrategy::Lazy {
+        // Where some valid bodies cannot compile (SIMD without SSE4.1), compiling
+        // eagerly reports that at once rather than at a first call.
+        if engine.config().compilation_strategy == CompilationStrategy::Lazy
+            && engine.compiler().compiles_every_valid_body()
+        {
             return Self::from_binary_lazily(engine, wasm);
         }
         let translation = environ::translate_module(wasm, engine.config().features)?;

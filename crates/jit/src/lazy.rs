@@ -84,6 +84,13 @@ pub struct LazyCode {
 }
 
 impl Compiler {
+    /// Whether every valid body compiles on this host, so deferring compilation cannot
+    /// turn an error `Module::new` would report into one at a first call: false on a
+    /// host without SSE4.1, where SIMD operators are `Unsupported`.
+    pub fn compiles_every_valid_body(&self) -> bool {
+        crate::isa::has_native_rounding(&*self.isa)
+    }
+
     /// Validates every body and lays out the stubs and trampolines of a lazily compiled
     /// module (see the module documentation).
     ///

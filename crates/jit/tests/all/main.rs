@@ -1,6 +1,7 @@
 //! The jit's integration tests, one module per topic, in one binary.
 
 mod compile;
+mod lazy;
 mod spec;
 
 use environ::{CompileError, Features, Tunables, translate_module};
