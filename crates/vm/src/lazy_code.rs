@@ -10,8 +10,10 @@
 //!   loads it and calls through it, so installing code redirects every later direct
 //!   call without patching any instruction.
 //! - `compiled` is null until the code exists. The stub, which every `VMFuncRef` and
-//!   import of the function points at, tests it and jumps straight to the code once it
-//!   is there; only while it is null does it call the builtin, which compiles.
+//!   import of the function starts with, tests it and jumps straight to the code once it
+//!   is there (an escaping function's stub also writes the code into the `VMFuncRef` it
+//!   was reached through); only while it is null does it call the builtin, which
+//!   compiles.
 //!
 //! Installing is a compare-and-swap on `compiled`: two threads that compile the same
 //! function at once both finish, one wins, and both run the winner's code.
