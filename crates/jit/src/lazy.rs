@@ -218,9 +218,13 @@ impl Compiler {
         let mut callees = Vec::new();
         for &(defined, body) in funcs {
             let func = module.func_index(defined);
-            let bytes = wasm
-                .get(body.range.clone())
-                .ok_or_else(|| codegen(func, "the body is outside the module's bytes".into()))?;
+            let bytes = wasm.get(body.range.clone()).ok_or_else(|| {
+                let (range, len) = (&body.range, wasm.len());
+                codegen(
+                    func,
+                    format!("its body at {range:?} is outside the module's {len} bytes"),
+                )
+            })?;
             let offset = body.range.start as u64;
             let reader = BinaryReader::new_features(bytes, offset, body.validator.features);
             let allocs = std::mem::take(&mut scratch.allocs);

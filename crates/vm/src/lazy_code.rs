@@ -137,6 +137,7 @@ pub(crate) fn compile_with_stack(
         let helper = std::thread::Builder::new()
             .name("tarn-lazy-compile".into())
             .stack_size(2 * COMPILE_STACK)
+            // The code pointer crosses back as an address: `NonNull` is not `Send`.
             .spawn_scoped(scope, || {
                 lazy.compile(func).map(|code| code.as_ptr() as usize)
             });

@@ -43,13 +43,14 @@ pub(crate) fn allocate<T: 'static>(
         memory_images: module.memory_images(),
         lazy: module.lazy_compiler(),
     };
+    let limiter = store.vm_limiter();
     // SAFETY: everything the request points at outlives the instance, which the store
     // owns and drops before itself: the store context and the store are boxed inside
-    // the store; the engine (epoch counter) and the module (published code) are kept by
-    // the store and the instance's data; imported entities belong to instances of the
-    // same store, which are only freed with it.
-    let handle =
-        unsafe { engine.allocator().allocate(request, store.vm_limiter()) }.map_err(Error::new)?;
+    // the store; the engine (epoch counter), the module (published code) and a lazy
+    // module's code table are kept by the store and the instance's data; imported
+    // entities belong to instances of the same store, which are only freed with it.
+    let allocated = unsafe { engine.allocator().allocate(request, limiter) };
+    let handle = allocated.map_err(Error::new)?;
     if let Some(lazy) = module.lazy() {
         lazy.start_background();
     }

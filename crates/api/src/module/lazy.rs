@@ -112,7 +112,8 @@ impl LazyFunctions {
 
     /// Hands the module to the engine's background threads, once.
     pub(crate) fn start_background(self: &Arc<Self>) {
-        if self.submitted.swap(true, Ordering::Relaxed) {
+        // A plain load first: every instantiation asks, and only the first may swap.
+        if self.submitted.load(Ordering::Relaxed) || self.submitted.swap(true, Ordering::Relaxed) {
             return;
         }
         if let Some(background) = self.engine.background() {
@@ -206,7 +207,10 @@ impl vm::LazyCompiler for LazyFunctions {
             return Ok(code);
         }
         if func.as_u32() as usize >= self.bodies.len() {
-            return Err(format!("no function {func} to compile"));
+            let defined = self.bodies.len();
+            return Err(format!(
+                "no defined function {func} to compile: the module defines {defined}"
+            ));
         }
         self.compile_batch(&[func])?;
         self.table

@@ -2,7 +2,7 @@
 
 use environ::{CompileError, TrapCode, Tunables};
 
-use super::{compile, compile_with};
+use super::{assert_simd_unsupported, compile, compile_with, compiler_without_sse41};
 
 #[test]
 fn escaping_functions_get_an_array_call_trampoline_and_others_do_not() {
@@ -222,27 +222,13 @@ fn simd_on_a_host_without_sse41_is_a_clear_error_and_scalar_rounding_still_compi
     let compile_without_sse41 = |wat: &str| {
         let wasm = wat::parse_str(wat).unwrap();
         let translation = environ::translate_module(&wasm, environ::Features::default())?;
-        tarn_jit::Compiler::new_with_isa_flags(
-            Tunables::default(),
-            tarn_jit::OptLevel::Speed,
-            &[("has_sse41", "false")],
-        )?
-        .compile_module(translation)
+        compiler_without_sse41()?.compile_module(translation)
     };
     let Err(err) = compile_without_sse41(r#"(module (func (result v128) v128.const i64x2 0 0))"#)
     else {
         panic!("SIMD compiled without SSE4.1");
     };
-    assert!(
-        matches!(
-            err,
-            CompileError::Unsupported {
-                feature: tarn_jit::SIMD_WITHOUT_SSE41,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_simd_unsupported(&err);
     compile_without_sse41(
         r#"(module (func (param f64) (result f64) (f64.nearest (local.get 0))))"#,
     )

@@ -5,6 +5,8 @@
 use environ::{CompileError, DefinedFuncIndex, Features, Tunables, translate_module};
 use tarn_jit::{Compiler, LazyModule, OptLevel};
 
+use super::{assert_simd_unsupported, compiler_without_sse41};
+
 const MODULE: &str = r#"(module
     (import "h" "log" (func (param i32)))
     (func $hidden (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
@@ -103,12 +105,7 @@ fn compiled_bodies_call_their_section_directly_and_builtins_by_address() {
 
 #[test]
 fn lazily_compiled_simd_on_a_host_without_sse41_is_the_same_clear_error() {
-    let compiler = Compiler::new_with_isa_flags(
-        Tunables::default(),
-        OptLevel::Speed,
-        &[("has_sse41", "false")],
-    )
-    .unwrap();
+    let compiler = compiler_without_sse41().unwrap();
     // The API compiles eagerly on such a host, so `Module::new` reports this at once.
     assert!(!compiler.compiles_every_valid_body());
     assert!(self::compiler().compiles_every_valid_body());
@@ -119,14 +116,5 @@ fn lazily_compiled_simd_on_a_host_without_sse41_is_the_same_clear_error() {
     let err = compiler
         .compile_lazy(&lazy.module, &wasm, &all, &builtins)
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CompileError::Unsupported {
-                feature: tarn_jit::SIMD_WITHOUT_SSE41,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_simd_unsupported(&err);
 }

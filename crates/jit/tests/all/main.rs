@@ -28,3 +28,26 @@ pub(crate) fn compile_bytes(
 pub(crate) fn compile(wat: &str) -> Result<CompiledModule, CompileError> {
     compile_with(wat, Tunables::default())
 }
+
+/// A compiler for a host without SSE4.1, where SIMD is unsupported.
+pub(crate) fn compiler_without_sse41() -> Result<Compiler, CompileError> {
+    Compiler::new_with_isa_flags(
+        Tunables::default(),
+        OptLevel::Speed,
+        &[("has_sse41", "false")],
+    )
+}
+
+/// Panics unless `err` is the error SIMD gets on a host without SSE4.1.
+pub(crate) fn assert_simd_unsupported(err: &CompileError) {
+    assert!(
+        matches!(
+            err,
+            CompileError::Unsupported {
+                feature: tarn_jit::SIMD_WITHOUT_SSE41,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
